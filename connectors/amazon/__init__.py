@@ -1,0 +1,1 @@
+"""Amazon Selling Partner data: report parsing (pure) and, later, the SP-API client."""

@@ -1,0 +1,767 @@
+"""Read the files a seller gets from Amazon (and their own unit costs) into normalized rows.
+
+Files are recognised by their header or JSON shape, never by name (spec §1). Text may be
+tab- or comma-separated, quoted or not, gzip-compressed or not, UTF-8 with or without BOM
+(falling back to cp1252), with LF or CRLF line ends. Headers are matched after normalisation
+(research fba.md §2.13): ``Event Type``, ``Event type`` and ``EventType`` are one column.
+
+A file is read whole or not at all: the first problem raises ``ReportError`` naming the line,
+so a half-read report never reaches the engine.
+
+The hot path is the Inventory Ledger, which runs to millions of rows of which the engine needs
+only a few event types. Callers name those (``ledger_events``); a line that cannot hold one of
+them is dropped before it is split, and unquoted lines are split with ``str.split`` rather than
+the csv module. Quoted lines (and quoted fields spanning lines) go through ``csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import zlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from connectors.amazon.models import (
+    CostRow,
+    InboundItem,
+    InboundShipment,
+    LedgerRow,
+    OrderRow,
+    RefundEvent,
+    RefundItem,
+    ReimbursementRow,
+    ReportKind,
+    ReturnRow,
+    Source,
+)
+from connectors.errors import ReportError
+
+Opener = Callable[[], IO[bytes]]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    """The rows of one file, all of one kind."""
+
+    file: str
+    kind: ReportKind
+    rows: list[Any]
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """Keep an All Orders row when its order or its SKU is wanted (memory: orders are big)."""
+
+    order_ids: Collection[str]
+    skus: Collection[str]
+
+    def wants(self, order_id: str, sku: str) -> bool:
+        return order_id in self.order_ids or sku in self.skus
+
+
+# --- headers -----------------------------------------------------------------------------
+
+
+def normalize_header(name: str) -> str:
+    """Lower-case alphanumerics only: ``"Event Type"``, ``event-type``, ``EventType`` -> ``eventtype``."""
+    return re.sub(r"[^a-z0-9]", "", name.replace("\ufeff", "").lower())
+
+
+# Variant spellings (after normalize_header) -> the canonical column name.
+_ALIASES = {
+    "fulfillmentnetworkskufnsku": "fnsku",
+    "fulfillmentnetworksku": "fnsku",
+    "fnksu": "fnsku",  # a typo on Amazon's own help page
+    "merchantsku": "msku",
+    "sellersku": "msku",
+    "fc": "fulfillmentcenter",
+    "fulfilmentcentre": "fulfillmentcenter",
+    "fulfillmentcentre": "fulfillmentcenter",
+    "adjusteddate": "adjustmentdate",
+}
+
+_LEDGER_REQUIRED = {"date": "Date", "msku": "MSKU", "quantity": "Quantity", "reason": "Reason"}
+_REIMBURSEMENT_REQUIRED = {
+    "approvaldate": "approval-date", "reason": "reason", "sku": "sku", "fnsku": "fnsku",
+}
+_RETURNS_REQUIRED = {"returndate": "return-date", "sku": "sku", "quantity": "quantity"}
+_ORDERS_REQUIRED = {"sku": "sku", "quantity": "quantity"}
+_COST_COLUMNS = {"sku", "unitcost", "currency"}
+
+_KIND_LABELS = {
+    ReportKind.LEDGER: "Inventory Ledger",
+    ReportKind.REIMBURSEMENTS: "FBA Reimbursements report",
+    ReportKind.RETURNS: "FBA Customer Returns report",
+    ReportKind.ORDERS: "All Orders report",
+    ReportKind.COSTS: "seller costs file",
+}
+
+
+def classify_columns(columns: Sequence[str]) -> ReportKind:
+    """Recognise a text report by its normalized header; raise ValueError saying why not."""
+    present = set(columns)
+    if {"fnsku", "eventtype", "referenceid"} <= present:
+        _require(ReportKind.LEDGER, present, _LEDGER_REQUIRED)
+        return ReportKind.LEDGER
+    if "reimbursementid" in present:
+        _require(ReportKind.REIMBURSEMENTS, present, _REIMBURSEMENT_REQUIRED)
+        if "quantityreimbursedtotal" not in present and not {
+            "quantityreimbursedcash", "quantityreimbursedinventory"} <= present:
+            raise ValueError(f"{_KIND_LABELS[ReportKind.REIMBURSEMENTS]} without "
+                             "quantity-reimbursed-total (or -cash and -inventory)")
+        return ReportKind.REIMBURSEMENTS
+    if {"detaileddisposition", "licenseplatenumber"} <= present:
+        if not present & {"orderid", "amazonorderid"}:
+            raise ValueError(f"{_KIND_LABELS[ReportKind.RETURNS]} without an order-id column")
+        _require(ReportKind.RETURNS, present, _RETURNS_REQUIRED)
+        return ReportKind.RETURNS
+    if {"amazonorderid", "purchasedate", "itemprice"} <= present:
+        _require(ReportKind.ORDERS, present, _ORDERS_REQUIRED)
+        return ReportKind.ORDERS
+    if present == _COST_COLUMNS and len(columns) == 3:
+        return ReportKind.COSTS
+    raise ValueError("not a recognised report (no known header)")
+
+
+def _require(kind: ReportKind, present: set[str], required: dict[str, str]) -> None:
+    missing = [label for key, label in required.items() if key not in present]
+    if missing:
+        raise ValueError(f"{_KIND_LABELS[kind]} without required column {', '.join(missing)}")
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def parse_int(text: str, column: str) -> int:
+    value = text.strip()
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:  # "3.0" is a whole number written by a spreadsheet
+        number = Decimal(value)
+    except InvalidOperation:
+        number = None
+    if number is not None and number.is_finite() and number == number.to_integral_value():
+        return int(number)
+    if not value:
+        raise ValueError(f"{column} is empty")
+    raise ValueError(f"{column} {value!r} is not a whole number")
+
+
+def parse_optional_int(text: str, column: str) -> int | None:
+    return parse_int(text, column) if text.strip() else None
+
+
+def parse_decimal(text: str, column: str) -> Decimal | None:
+    """Parse an amount; empty is None. Accepts ``1,234.50`` and the European ``12,99``."""
+    value = text.strip()
+    if not value:
+        return None
+    if "," in value:
+        if "." in value:
+            value = value.replace(",", "")
+        elif re.fullmatch(r"-?\d+,\d{1,2}", value):
+            value = value.replace(",", ".")
+        else:
+            value = value.replace(",", "")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{column} {text.strip()!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{column} {text.strip()!r} is not a number")
+    return number
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_US_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_EU_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
+
+def parse_day(text: str, column: str) -> date:
+    """The calendar date a value starts with: ``YYYY-MM-DD…``, ``MM/DD/YYYY…`` or ``DD.MM.YYYY…``.
+
+    Amazon's reports give the marketplace's local date; the spec counts windows from the
+    date part as written, so no time-zone conversion happens here.
+    """
+    value = text.strip()
+    try:
+        if match := _ISO_DAY.match(value):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _US_DAY.match(value):
+            return date(int(match[3]), int(match[1]), int(match[2]))
+        if match := _EU_DAY.match(value):
+            return date(int(match[3]), int(match[2]), int(match[1]))
+    except ValueError:
+        pass
+    if not value:
+        raise ValueError(f"{column} is empty")
+    raise ValueError(f"{column} {value!r} is not a date")
+
+
+def parse_utc_day(value: object, column: str) -> date:
+    """The UTC date of an ISO-8601 timestamp (Finances ``PostedDate``)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{column} is missing")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{column} {value!r} is not an ISO-8601 time") from None
+    if moment.tzinfo is None:  # Amazon always sends UTC; a bare time is taken as UTC
+        return moment.date()
+    return moment.astimezone(UTC).date()
+
+
+# Ledger reasons as the online view writes them -> the download's codes (fba.md §2.2).
+_REASON_CODES = frozenset("1234567ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DAMAGED_AT_FC_BY_DISPOSITION = {
+    "sellable": "E", "carrierdamaged": "6", "expired": "7", "customerdamaged": "H",
+    "defective": "K", "distributordamaged": "U",
+}
+_REASON_DESCRIPTIONS = {
+    "inventoryfound": "F",
+    "inventorymisplaced": "M",
+    "inventorydisposedof": "D",
+    "inventorycorrection": "O",
+    "productredefinitiontransferin": "3",
+    "productredefinitiontransferout": "4",
+}
+
+
+def ledger_reason_code(reason: str, disposition: str, quantity: int) -> str:
+    """Map a ledger reason (code or online-view description) to its code; unknown stays raw."""
+    raw = reason.strip()
+    if len(raw) == 1 and raw.upper() in _REASON_CODES:
+        return raw.upper()
+    text = normalize_header(raw)
+    if text in _REASON_DESCRIPTIONS:
+        return _REASON_DESCRIPTIONS[text]
+    if text in ("damagedatamazonfulfillmentcenter", "damagedatamazonfulfilmentcentre"):
+        return _DAMAGED_AT_FC_BY_DISPOSITION.get(normalize_header(disposition), raw)
+    if text == "inventorydispositionchange":
+        return "P" if quantity > 0 else "Q"
+    return raw
+
+
+# --- text reading ------------------------------------------------------------------------
+
+
+def open_bytes(opener: Opener, name: str) -> IO[bytes]:
+    """Open the raw stream, transparently gunzipping; refuse empty and binary files."""
+    raw = opener()
+    head = raw.read(2)
+    raw.seek(0)
+    if not head:
+        raw.close()
+        raise ReportError(name, "empty file")
+    stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if head == _GZIP_MAGIC else raw
+    try:
+        sample = stream.read(_SNIFF_BYTES)
+        stream.seek(0)
+    except (OSError, EOFError, zlib.error) as exc:
+        stream.close()
+        raise ReportError(name, _gzip_reason(exc, 0)) from None
+    if not sample.strip():
+        stream.close()
+        raise ReportError(name, "empty file" + (" (inside gzip)" if head == _GZIP_MAGIC else ""))
+    if b"\x00" in sample:
+        stream.close()
+        raise ReportError(name, f"binary file (NUL byte at offset {sample.index(0)}), "
+                                "not a text report or JSON document")
+    return stream
+
+
+def _gzip_reason(exc: BaseException, lines: int) -> str:
+    where = f" after line {lines}" if lines else ""
+    if isinstance(exc, EOFError):
+        return f"gzip data ends early{where}: the file was cut short"
+    return f"gzip data is corrupt{where} ({exc})"
+
+
+def read_report(opener: Opener, name: str, *, ledger_events: Collection[str] | None = None,
+                orders: OrderFilter | None = None) -> ParsedReport:
+    """Read one file whole: recognise it, then return every row (or raise ReportError).
+
+    ``ledger_events`` keeps only ledger rows of those canonical event types (``"adjustments"``);
+    ``orders`` keeps only the All Orders rows it wants.
+    """
+    try:
+        return _read(opener, name, "utf-8-sig", ledger_events, orders)
+    except UnicodeDecodeError:
+        pass  # not UTF-8: Excel on Windows saves cp1252; read it again from the start
+    try:
+        return _read(opener, name, "cp1252", ledger_events, orders)
+    except UnicodeDecodeError as exc:
+        raise ReportError(name, f"text is neither UTF-8 nor cp1252 (byte {exc.start})") from None
+
+
+def sniff_kind(opener: Opener, name: str) -> ReportKind | None:
+    """Recognise a text file from its header line; ``None`` for a JSON document.
+
+    A JSON document's kind is only known once it is parsed, which ``read_report`` does.
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            with open_bytes(opener, name) as stream:
+                text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+                if _first_char(text, name) in "{[":
+                    return None
+                return _classify_line(text.readline(), name)[0]
+        except UnicodeDecodeError:
+            continue
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ReportError(name, _gzip_reason(exc, 0)) from None
+    raise ReportError(name, "text is neither UTF-8 nor cp1252")
+
+
+def _first_char(text: io.TextIOWrapper, name: str) -> str:
+    """The first non-blank character; leaves the stream at its start."""
+    while True:
+        char = text.read(1)
+        if not char:
+            raise ReportError(name, "empty file (no text)")
+        if not char.isspace():
+            text.seek(0)  # utf-8-sig skips the BOM again after a rewind
+            return char
+
+
+def _classify_line(header_line: str, name: str) -> tuple[ReportKind, list[str], str]:
+    delimiter = "\t" if "\t" in header_line else ","
+    header = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter), [])
+    columns = [_ALIASES.get(c, c) for c in (normalize_header(h) for h in header)]
+    try:
+        kind = classify_columns(columns)
+    except ValueError as exc:
+        raise ReportError(name, str(exc), line=1) from None
+    return kind, columns, delimiter
+
+
+def _read(opener: Opener, name: str, encoding: str, ledger_events: Collection[str] | None,
+          orders: OrderFilter | None) -> ParsedReport:
+    records: _Records | None = None
+    try:
+        with open_bytes(opener, name) as stream:
+            text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+            if _first_char(text, name) in "{[":
+                return _read_json(text, name)
+            kind, columns, delimiter = _classify_line(text.readline(), name)
+            records = _Records(text, delimiter, _needles(kind, ledger_events))
+            rows = _ROW_READERS[kind](records, columns, name, ledger_events, orders)
+            if not records.seen_any:
+                raise ReportError(name, "header only, no data rows", line=1)
+            return ParsedReport(name, kind, rows)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ReportError(name, _gzip_reason(exc, records.line if records else 0)) from None
+    except csv.Error as exc:
+        line = records.line if records else None
+        raise ReportError(name, f"malformed quoting ({exc})", line=line) from None
+    except _UnclosedQuote as exc:
+        raise ReportError(name, "a quoted field is never closed", line=exc.line) from None
+
+
+def _needles(kind: ReportKind, ledger_events: Collection[str] | None) -> tuple[str, ...] | None:
+    """Lower-case text one of which a wanted ledger line must contain, or None (keep all)."""
+    if kind is not ReportKind.LEDGER or ledger_events is None:
+        return None
+    return tuple(sorted(ledger_events))
+
+
+class _UnclosedQuote(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+class _Records:
+    """Iterate (first physical line number, fields) over the records after the header.
+
+    Unquoted lines are split with ``str.split`` (several times faster than ``csv``); a line
+    with quotes, and a quoted field that runs over several lines, goes through ``csv``.
+    ``needles`` drops a record early when its lower-cased text holds none of them: the
+    event type is part of the text, so a record without it cannot be wanted.
+    """
+
+    def __init__(self, lines: Iterable[str], delimiter: str, needles: tuple[str, ...] | None):
+        self.lines = lines
+        self.delimiter = delimiter
+        self.needles = needles
+        self.seen_any = False
+        self.line = 1
+
+    def _wanted(self, text: str) -> bool:
+        if self.needles is None:
+            return True
+        lowered = text.lower()
+        return any(needle in lowered for needle in self.needles)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        delimiter = self.delimiter
+        pending: list[str] = []
+        start = 0
+        for line in self.lines:
+            self.line += 1
+            if pending:
+                pending.append(line)
+                if sum(part.count('"') for part in pending) % 2:
+                    continue  # the quoted field goes on
+                record, pending = "".join(pending), []
+            else:
+                if not line.strip():
+                    continue
+                self.seen_any = True
+                if not self._wanted(line):
+                    continue
+                if '"' not in line:
+                    yield self.line, line.rstrip("\r\n").split(delimiter)
+                    continue
+                start = self.line
+                if line.count('"') % 2:
+                    pending = [line]
+                    continue
+                record = line
+            if self._wanted(record):
+                yield start, next(csv.reader([record], delimiter=delimiter, strict=True))
+        if pending:
+            raise _UnclosedQuote(start)
+
+
+class _Row:
+    """Field access by canonical column name, with errors that name the column."""
+
+    __slots__ = ("fields", "index")
+
+    def __init__(self, index: dict[str, int]):
+        self.index = index
+        self.fields: list[str] = []
+
+    def get(self, column: str) -> str:
+        position = self.index.get(column)
+        if position is None or position >= len(self.fields):
+            return ""
+        return self.fields[position].strip()
+
+
+def _index(columns: Sequence[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, column in enumerate(columns):
+        index.setdefault(column, position)
+    return index
+
+
+def _fail(name: str, line: int, exc: ValueError) -> ReportError:
+    return ReportError(name, str(exc), line=line)
+
+
+def _read_ledger(records: Iterable[tuple[int, list[str]]], columns: Sequence[str], name: str,
+                 events: Collection[str] | None, _orders: OrderFilter | None) -> list[LedgerRow]:
+    row = _Row(_index(columns))
+    rows: list[LedgerRow] = []
+    for line, fields in records:
+        row.fields = fields
+        try:
+            event_type = normalize_header(row.get("eventtype"))
+            if events is not None and event_type not in events:
+                continue
+            quantity = parse_int(row.get("quantity"), "Quantity")
+            disposition = row.get("disposition")
+            rows.append(LedgerRow(
+                date=parse_day(row.get("date"), "Date"),
+                fnsku=row.get("fnsku"),
+                asin=row.get("asin"),
+                msku=row.get("msku"),
+                event_type=event_type,
+                reference_id=row.get("referenceid"),
+                quantity=quantity,
+                fulfillment_center=row.get("fulfillmentcenter"),
+                disposition=disposition,
+                reason=ledger_reason_code(row.get("reason"), disposition, quantity),
+                country=row.get("country"),
+                unreconciled_quantity=parse_optional_int(
+                    row.get("unreconciledquantity"), "Unreconciled Quantity"),
+                source=Source(name, line),
+            ))
+        except ValueError as exc:
+            raise _fail(name, line, exc) from None
+    return rows
+
+
+def _read_reimbursements(records: Iterable[tuple[int, list[str]]], columns: Sequence[str],
+                         name: str, _events: Collection[str] | None,
+                         _orders: OrderFilter | None) -> list[ReimbursementRow]:
+    row = _Row(_index(columns))
+    has_total = "quantityreimbursedtotal" in columns
+    rows: list[ReimbursementRow] = []
+    for line, fields in records:
+        row.fields = fields
+        try:
+            cash = parse_optional_int(row.get("quantityreimbursedcash"), "quantity-reimbursed-cash")
+            inventory = parse_optional_int(row.get("quantityreimbursedinventory"),
+                                           "quantity-reimbursed-inventory")
+            if has_total:
+                total = parse_int(row.get("quantityreimbursedtotal"), "quantity-reimbursed-total")
+            else:
+                total = (cash or 0) + (inventory or 0)
+            rows.append(ReimbursementRow(
+                approval_date=parse_day(row.get("approvaldate"), "approval-date"),
+                reimbursement_id=row.get("reimbursementid"),
+                case_id=row.get("caseid"),
+                amazon_order_id=row.get("amazonorderid"),
+                reason=row.get("reason"),
+                sku=row.get("sku"),
+                fnsku=row.get("fnsku"),
+                asin=row.get("asin"),
+                currency=row.get("currencyunit").upper(),
+                amount_per_unit=parse_decimal(row.get("amountperunit"), "amount-per-unit"),
+                amount_total=parse_decimal(row.get("amounttotal"), "amount-total"),
+                quantity_cash=cash,
+                quantity_inventory=inventory,
+                quantity_total=total,
+                original_reimbursement_id=row.get("originalreimbursementid"),
+                original_reimbursement_type=row.get("originalreimbursementtype"),
+                source=Source(name, line),
+            ))
+        except ValueError as exc:
+            raise _fail(name, line, exc) from None
+    return rows
+
+
+def _read_returns(records: Iterable[tuple[int, list[str]]], columns: Sequence[str], name: str,
+                  _events: Collection[str] | None, _orders: OrderFilter | None) -> list[ReturnRow]:
+    row = _Row(_index(columns))
+    order_column = "orderid" if "orderid" in columns else "amazonorderid"
+    rows: list[ReturnRow] = []
+    for line, fields in records:
+        row.fields = fields
+        try:
+            rows.append(ReturnRow(
+                return_date=parse_day(row.get("returndate"), "return-date"),
+                order_id=row.get(order_column),
+                sku=row.get("sku"),
+                asin=row.get("asin"),
+                fnsku=row.get("fnsku"),
+                quantity=parse_int(row.get("quantity"), "quantity"),
+                fulfillment_center=row.get("fulfillmentcenterid"),
+                disposition=row.get("detaileddisposition").upper(),
+                reason=row.get("reason").upper(),
+                status=row.get("status"),
+                license_plate_number=row.get("licenseplatenumber"),
+                source=Source(name, line),
+            ))
+        except ValueError as exc:
+            raise _fail(name, line, exc) from None
+    return rows
+
+
+def _read_orders(records: Iterable[tuple[int, list[str]]], columns: Sequence[str], name: str,
+                 _events: Collection[str] | None, wanted: OrderFilter | None) -> list[OrderRow]:
+    row = _Row(_index(columns))
+    rows: list[OrderRow] = []
+    for line, fields in records:
+        row.fields = fields
+        order_id, sku = row.get("amazonorderid"), row.get("sku")
+        if wanted is not None and not wanted.wants(order_id, sku):
+            continue
+        try:
+            rows.append(OrderRow(
+                order_id=order_id,
+                sku=sku,
+                asin=row.get("asin"),
+                quantity=parse_int(row.get("quantity"), "quantity"),
+                currency=row.get("currency").upper(),
+                item_price=parse_decimal(row.get("itemprice"), "item-price"),
+                item_status=row.get("itemstatus"),
+                sales_channel=row.get("saleschannel"),
+                source=Source(name, line),
+            ))
+        except ValueError as exc:
+            raise _fail(name, line, exc) from None
+    return rows
+
+
+def _read_costs(records: Iterable[tuple[int, list[str]]], columns: Sequence[str], name: str,
+                _events: Collection[str] | None, _orders: OrderFilter | None) -> list[CostRow]:
+    row = _Row(_index(columns))
+    rows: list[CostRow] = []
+    for line, fields in records:
+        row.fields = fields
+        try:
+            sku = row.get("sku")
+            if not sku:
+                raise ValueError("sku is empty")
+            cost = parse_decimal(row.get("unitcost"), "unit_cost")
+            if cost is None or cost < 0:
+                raise ValueError(f"unit_cost {row.get('unitcost')!r} is not a positive amount")
+            currency = row.get("currency").upper()
+            if not re.fullmatch(r"[A-Z]{3}", currency):
+                raise ValueError(f"currency {row.get('currency')!r} is not an ISO code")
+            rows.append(CostRow(sku, cost, currency, Source(name, line)))
+        except ValueError as exc:
+            raise _fail(name, line, exc) from None
+    return rows
+
+
+_ROW_READERS: dict[ReportKind, Callable[..., list[Any]]] = {
+    ReportKind.LEDGER: _read_ledger,
+    ReportKind.REIMBURSEMENTS: _read_reimbursements,
+    ReportKind.RETURNS: _read_returns,
+    ReportKind.ORDERS: _read_orders,
+    ReportKind.COSTS: _read_costs,
+}
+
+
+# --- JSON documents ----------------------------------------------------------------------
+
+
+def _read_json(text: io.TextIOWrapper, name: str) -> ParsedReport:
+    try:
+        document = json.load(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(name, f"invalid JSON ({exc.msg}, column {exc.colno})",
+                          line=exc.lineno) from None
+    return parse_document(document, name)
+
+
+def parse_document(document: object, name: str) -> ParsedReport:
+    """Recognise an SP-API JSON document (Finances refunds, inbound shipments or items)."""
+    try:
+        return _parse_document(document, name)
+    except ValueError as exc:
+        raise ReportError(name, str(exc)) from None
+
+
+def _parse_document(document: object, name: str) -> ParsedReport:
+    found = _locate(document, "RefundEventList", (("payload", "FinancialEvents"),
+                                                   ("FinancialEvents",), ()))
+    if found is not None:
+        path, elements = found
+        return ParsedReport(name, ReportKind.FINANCES,
+                            _elements(elements, name, path, _refund_event))
+    found = _locate(document, "ShipmentData", (("payload",), ()))
+    if found is not None:
+        path, elements = found
+        return ParsedReport(name, ReportKind.INBOUND_SHIPMENTS,
+                            _elements(elements, name, path, _inbound_shipment))
+    found = _locate(document, "ItemData", (("payload",), ()))
+    if found is not None:
+        path, elements = found
+        return ParsedReport(name, ReportKind.INBOUND_ITEMS,
+                            _elements(elements, name, path, _inbound_item))
+    raise ReportError(name, "JSON is not a recognised document (expected a Finances "
+                            "RefundEventList, payload.ShipmentData or payload.ItemData)")
+
+
+def _locate(document: object, key: str,
+            prefixes: Sequence[tuple[str, ...]]) -> tuple[str, list[Any]] | None:
+    for prefix in prefixes:
+        node = document
+        for step in prefix:
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, dict) and key in node:
+            value = node[key]
+            path = ".".join((*prefix, key))
+            if not isinstance(value, list):
+                raise ValueError(f"{path} is not a list")
+            return path, value
+    return None
+
+
+def _elements(elements: list[Any], name: str, path: str,
+              build: Callable[[dict[str, Any], Source, str], Any]) -> list[Any]:
+    rows = []
+    for position, element in enumerate(elements):
+        where = f"{path}[{position}]"
+        if not isinstance(element, dict):
+            raise ReportError(name, "is not an object", path=where)
+        identity = json.dumps(element, sort_keys=True, separators=(",", ":"))
+        try:
+            rows.append(build(element, Source(name, path=where), identity))
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise ReportError(name, str(exc), path=where) from None
+    return rows
+
+
+def _text(element: dict[str, Any], key: str, *, required: bool = False) -> str:
+    value = element.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValueError(f"{key} is missing")
+        return ""
+    if not isinstance(value, str | int):
+        raise ValueError(f"{key} is not text")
+    return str(value).strip()
+
+
+def _count(element: dict[str, Any], key: str, *, default: int | None = None) -> int:
+    value = element.get(key)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{key} {value!r} is not a whole number")
+    return parse_int(str(value), key)
+
+
+def _refund_event(element: dict[str, Any], source: Source, identity: str) -> RefundEvent:
+    items = []
+    for entry in element.get("ShipmentItemAdjustmentList") or []:
+        if not isinstance(entry, dict):
+            raise ValueError("ShipmentItemAdjustmentList holds a non-object")
+        principal = Decimal(0)
+        currency = ""
+        for charge in entry.get("ItemChargeAdjustmentList") or []:
+            if not isinstance(charge, dict) or charge.get("ChargeType") != "Principal":
+                continue
+            amount = charge.get("ChargeAmount") or {}
+            value = amount.get("CurrencyAmount")
+            if value is None:
+                continue
+            number = parse_decimal(str(value), "CurrencyAmount")
+            principal += number or 0
+            currency = currency or str(amount.get("CurrencyCode") or "").upper()
+        items.append(RefundItem(
+            sku=_text(entry, "SellerSKU", required=True),
+            quantity=_count(entry, "QuantityShipped", default=0),
+            principal=principal,
+            currency=currency,
+        ))
+    return RefundEvent(
+        order_id=_text(element, "AmazonOrderId", required=True),
+        marketplace_name=_text(element, "MarketplaceName"),
+        posted_date=parse_utc_day(element.get("PostedDate"), "PostedDate"),
+        items=tuple(items),
+        identity=identity,
+        source=source,
+    )
+
+
+def _inbound_shipment(element: dict[str, Any], source: Source, identity: str) -> InboundShipment:
+    return InboundShipment(
+        shipment_id=_text(element, "ShipmentId", required=True),
+        status=_text(element, "ShipmentStatus").upper(),
+        destination_fc=_text(element, "DestinationFulfillmentCenterId"),
+        identity=identity,
+        source=source,
+    )
+
+
+def _inbound_item(element: dict[str, Any], source: Source, identity: str) -> InboundItem:
+    return InboundItem(
+        shipment_id=_text(element, "ShipmentId", required=True),
+        sku=_text(element, "SellerSKU", required=True),
+        fnsku=_text(element, "FulfillmentNetworkSKU"),
+        quantity_shipped=_count(element, "QuantityShipped"),
+        quantity_received=_count(element, "QuantityReceived", default=0),
+        identity=identity,
+        source=source,
+    )
+
+

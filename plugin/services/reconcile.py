@@ -1,0 +1,156 @@
+"""Reconcile a folder of seller files: read what can be read, then run the claims engine.
+
+A file that cannot be used is skipped whole, with its reason; the others still count.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from connectors.amazon.models import ReportKind
+from connectors.amazon.parse import OrderFilter, ParsedReport, read_report, sniff_kind
+from connectors.errors import ReportError
+from plugin.domain.claims import Claim, ClaimInputs, find_claims
+from plugin.domain.inputs import LEDGER_EVENTS, find_order_needs, merge_costs, merge_rows
+from plugin.domain.policy import DEFAULT_POLICY, PolicyTable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    file: str
+    kind: ReportKind
+    rows: int
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """What one run found, and which files it used or skipped."""
+
+    as_of: date
+    claims: list[Claim]
+    skipped_files: list[SkippedFile] = field(default_factory=list)
+    read_files: list[ReadFile] = field(default_factory=list)
+
+
+def list_input_files(directory: Path) -> list[Path]:
+    """Every file under ``directory`` except hidden ones (``.DS_Store``, ``.planted/``)."""
+    found = []
+    for path in sorted(directory.rglob("*")):
+        relative = path.relative_to(directory)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_file():
+            found.append(path)
+    return found
+
+
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
+
+
+class FolderReader:
+    """Reads the files of one folder by kind, collecting the ones it had to skip."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.skipped: list[SkippedFile] = []
+        self.read: list[ReadFile] = []
+        self.by_kind: dict[ReportKind, list[ParsedReport]] = {kind: [] for kind in ReportKind}
+        self.orders: list[tuple[Path, str]] = []
+
+    def name(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.directory).as_posix()
+        except ValueError:
+            return str(path)
+
+    def read_all(self, paths: Sequence[Path]) -> None:
+        """Read every file but All Orders now; orders wait until we know what they must give."""
+        for path in paths:
+            name = self.name(path)
+            try:
+                kind = sniff_kind(_opener(path), name)
+            except ReportError as error:
+                self.skip(error)
+                continue
+            if kind is ReportKind.ORDERS:
+                self.orders.append((path, name))
+            else:
+                self.read_one(path, name, ledger_events=LEDGER_EVENTS)
+
+    def read_one(self, path: Path, name: str, **options: Any) -> ParsedReport | None:
+        try:
+            report = read_report(_opener(path), name, **options)
+        except ReportError as error:
+            self.skip(error)
+            return None
+        except OSError as error:
+            self.skip(ReportError(name, f"cannot be read ({error.strerror or error})"))
+            return None
+        self.by_kind[report.kind].append(report)
+        self.read.append(ReadFile(name, report.kind, len(report.rows)))
+        return report
+
+    def read_orders(self, wanted: OrderFilter) -> None:
+        for path, name in self.orders:
+            self.read_one(path, name, orders=wanted)
+
+    def skip(self, error: ReportError) -> None:
+        logger.warning("skipped %s: %s", error.file, error.describe())
+        self.skipped.append(SkippedFile(error.file, error.describe()))
+
+    def merged(self, kind: ReportKind) -> list[Any]:
+        return merge_rows([report.rows for report in self.by_kind[kind]])
+
+
+def reconcile_folder(directory: Path, as_of: date, *, costs_file: Path | None = None,
+                     policy: PolicyTable = DEFAULT_POLICY) -> Reconciliation:
+    """Read ``directory`` and return the claims on ``as_of``.
+
+    ``costs_file`` overrides, per SKU, any costs file found in the folder.
+    """
+    reader = FolderReader(directory)
+    reader.read_all(list_input_files(directory))
+    override: list[Any] = []
+    if costs_file is not None:
+        report = reader.read_one(costs_file, str(costs_file))
+        if report is not None:
+            if report.kind is not ReportKind.COSTS:
+                reader.by_kind[report.kind].remove(report)
+                reader.read.pop()
+                reader.skip(ReportError(str(costs_file), "--costs is not a costs file "
+                                                         "(columns sku,unit_cost,currency)"))
+            else:
+                reader.by_kind[ReportKind.COSTS].remove(report)
+                override = report.rows
+    costs = merge_costs((r.rows for r in reader.by_kind[ReportKind.COSTS]), override)
+    ledger = reader.merged(ReportKind.LEDGER)
+    returns = reader.merged(ReportKind.RETURNS)
+    refunds = reader.merged(ReportKind.FINANCES)
+    items = reader.merged(ReportKind.INBOUND_ITEMS)
+    needs = find_order_needs(ledger, returns, refunds, items, costs)
+    reader.read_orders(OrderFilter(needs.order_ids, needs.skus))
+    inputs = ClaimInputs(
+        ledger=ledger,
+        reimbursements=reader.merged(ReportKind.REIMBURSEMENTS),
+        returns=returns,
+        orders=reader.merged(ReportKind.ORDERS),
+        refunds=refunds,
+        shipments=reader.merged(ReportKind.INBOUND_SHIPMENTS),
+        items=items,
+        costs=costs,
+    )
+    return Reconciliation(as_of, find_claims(inputs, as_of, policy), reader.skipped, reader.read)
