@@ -22,7 +22,7 @@ class ReportError(ConnectorError):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        """Return the reason with its place, e.g. ``line 12: quantity 'x' is not a whole number``."""
+        """The reason with its place, e.g. ``line 12: Quantity 'x' is not a whole number``."""
         if self.line is not None:
             return f"line {self.line}: {self.reason}"
         if self.path is not None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 
-class ReportKind(str, Enum):
+class ReportKind(StrEnum):
     """The shapes the input reader recognises (spec §1)."""
 
     LEDGER = "ledger"
@@ -60,8 +60,17 @@ class LedgerRow:
 
     def key(self) -> tuple[object, ...]:
         return (
-            self.date, self.fnsku, self.asin, self.msku, self.event_type, self.reference_id,
-            self.quantity, self.fulfillment_center, self.disposition, self.reason, self.country,
+            self.date,
+            self.fnsku,
+            self.asin,
+            self.msku,
+            self.event_type,
+            self.reference_id,
+            self.quantity,
+            self.fulfillment_center,
+            self.disposition,
+            self.reason,
+            self.country,
             self.unreconciled_quantity,
         )
 
@@ -90,10 +99,22 @@ class ReimbursementRow:
 
     def key(self) -> tuple[object, ...]:
         return (
-            self.approval_date, self.reimbursement_id, self.case_id, self.amazon_order_id,
-            self.reason, self.sku, self.fnsku, self.asin, self.currency, self.amount_per_unit,
-            self.amount_total, self.quantity_cash, self.quantity_inventory, self.quantity_total,
-            self.original_reimbursement_id, self.original_reimbursement_type,
+            self.approval_date,
+            self.reimbursement_id,
+            self.case_id,
+            self.amazon_order_id,
+            self.reason,
+            self.sku,
+            self.fnsku,
+            self.asin,
+            self.currency,
+            self.amount_per_unit,
+            self.amount_total,
+            self.quantity_cash,
+            self.quantity_inventory,
+            self.quantity_total,
+            self.original_reimbursement_id,
+            self.original_reimbursement_type,
         )
 
 
@@ -116,8 +137,16 @@ class ReturnRow:
 
     def key(self) -> tuple[object, ...]:
         return (
-            self.return_date, self.order_id, self.sku, self.asin, self.fnsku, self.quantity,
-            self.fulfillment_center, self.disposition, self.reason, self.status,
+            self.return_date,
+            self.order_id,
+            self.sku,
+            self.asin,
+            self.fnsku,
+            self.quantity,
+            self.fulfillment_center,
+            self.disposition,
+            self.reason,
+            self.status,
             self.license_plate_number,
         )
 
@@ -138,8 +167,14 @@ class OrderRow:
 
     def key(self) -> tuple[object, ...]:
         return (
-            self.order_id, self.sku, self.asin, self.quantity, self.currency, self.item_price,
-            self.item_status, self.sales_channel,
+            self.order_id,
+            self.sku,
+            self.asin,
+            self.quantity,
+            self.currency,
+            self.item_price,
+            self.item_status,
+            self.sales_channel,
         )
 
 

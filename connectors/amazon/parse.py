@@ -73,7 +73,7 @@ class OrderFilter:
 
 
 def normalize_header(name: str) -> str:
-    """Lower-case alphanumerics only: ``"Event Type"``, ``event-type``, ``EventType`` -> ``eventtype``."""
+    """Lower-case alphanumerics only: ``Event Type``, ``event-type``, ``EventType`` are one."""
     return re.sub(r"[^a-z0-9]", "", name.replace("\ufeff", "").lower())
 
 
@@ -92,7 +92,10 @@ _ALIASES = {
 
 _LEDGER_REQUIRED = {"date": "Date", "msku": "MSKU", "quantity": "Quantity", "reason": "Reason"}
 _REIMBURSEMENT_REQUIRED = {
-    "approvaldate": "approval-date", "reason": "reason", "sku": "sku", "fnsku": "fnsku",
+    "approvaldate": "approval-date",
+    "reason": "reason",
+    "sku": "sku",
+    "fnsku": "fnsku",
 }
 _RETURNS_REQUIRED = {"returndate": "return-date", "sku": "sku", "quantity": "quantity"}
 _ORDERS_REQUIRED = {"sku": "sku", "quantity": "quantity"}
@@ -115,10 +118,14 @@ def classify_columns(columns: Sequence[str]) -> ReportKind:
         return ReportKind.LEDGER
     if "reimbursementid" in present:
         _require(ReportKind.REIMBURSEMENTS, present, _REIMBURSEMENT_REQUIRED)
-        if "quantityreimbursedtotal" not in present and not {
-            "quantityreimbursedcash", "quantityreimbursedinventory"} <= present:
-            raise ValueError(f"{_KIND_LABELS[ReportKind.REIMBURSEMENTS]} without "
-                             "quantity-reimbursed-total (or -cash and -inventory)")
+        if (
+            "quantityreimbursedtotal" not in present
+            and not {"quantityreimbursedcash", "quantityreimbursedinventory"} <= present
+        ):
+            raise ValueError(
+                f"{_KIND_LABELS[ReportKind.REIMBURSEMENTS]} without "
+                "quantity-reimbursed-total (or -cash and -inventory)"
+            )
         return ReportKind.REIMBURSEMENTS
     if {"detaileddisposition", "licenseplatenumber"} <= present:
         if not present & {"orderid", "amazonorderid"}:
@@ -226,8 +233,12 @@ def parse_utc_day(value: object, column: str) -> date:
 # Ledger reasons as the online view writes them -> the download's codes (fba.md §2.2).
 _REASON_CODES = frozenset("1234567ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _DAMAGED_AT_FC_BY_DISPOSITION = {
-    "sellable": "E", "carrierdamaged": "6", "expired": "7", "customerdamaged": "H",
-    "defective": "K", "distributordamaged": "U",
+    "sellable": "E",
+    "carrierdamaged": "6",
+    "expired": "7",
+    "customerdamaged": "H",
+    "defective": "K",
+    "distributordamaged": "U",
 }
 _REASON_DESCRIPTIONS = {
     "inventoryfound": "F",
@@ -265,32 +276,52 @@ def open_bytes(opener: Opener, name: str) -> IO[bytes]:
     if not head:
         raw.close()
         raise ReportError(name, "empty file")
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if head == _GZIP_MAGIC else raw
+    stream: IO[bytes] = (
+        gzip.GzipFile(fileobj=raw, mode="rb") if head == _GZIP_MAGIC else raw  # type: ignore[assignment]
+    )
     try:
         sample = stream.read(_SNIFF_BYTES)
         stream.seek(0)
     except (OSError, EOFError, zlib.error) as exc:
         stream.close()
-        raise ReportError(name, _gzip_reason(exc, 0)) from None
+        raise _gzip_error(opener, name, exc) from None
     if not sample.strip():
         stream.close()
         raise ReportError(name, "empty file" + (" (inside gzip)" if head == _GZIP_MAGIC else ""))
     if b"\x00" in sample:
         stream.close()
-        raise ReportError(name, f"binary file (NUL byte at offset {sample.index(0)}), "
-                                "not a text report or JSON document")
+        raise ReportError(
+            name,
+            f"binary file (NUL byte at offset {sample.index(0)}), "
+            "not a text report or JSON document",
+        )
     return stream
 
 
-def _gzip_reason(exc: BaseException, lines: int) -> str:
-    where = f" after line {lines}" if lines else ""
+def _gzip_error(opener: Opener, name: str, exc: BaseException) -> ReportError:
+    """Say where broken gzip data stops: the line it cuts, counted from the start."""
+    lines = 0
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    with opener() as raw:
+        try:
+            while chunk := raw.read(1 << 16):
+                lines += inflater.decompress(chunk).count(b"\n")
+        except zlib.error:
+            pass
     if isinstance(exc, EOFError):
-        return f"gzip data ends early{where}: the file was cut short"
-    return f"gzip data is corrupt{where} ({exc})"
+        reason = "gzip data ends early: the file was cut short"
+    else:
+        reason = f"gzip data is corrupt ({exc})"
+    return ReportError(name, reason, line=lines + 1)
 
 
-def read_report(opener: Opener, name: str, *, ledger_events: Collection[str] | None = None,
-                orders: OrderFilter | None = None) -> ParsedReport:
+def read_report(
+    opener: Opener,
+    name: str,
+    *,
+    ledger_events: Collection[str] | None = None,
+    orders: OrderFilter | None = None,
+) -> ParsedReport:
     """Read one file whole: recognise it, then return every row (or raise ReportError).
 
     ``ledger_events`` keeps only ledger rows of those canonical event types (``"adjustments"``);
@@ -321,7 +352,7 @@ def sniff_kind(opener: Opener, name: str) -> ReportKind | None:
         except UnicodeDecodeError:
             continue
         except (OSError, EOFError, zlib.error) as exc:
-            raise ReportError(name, _gzip_reason(exc, 0)) from None
+            raise _gzip_error(opener, name, exc) from None
     raise ReportError(name, "text is neither UTF-8 nor cp1252")
 
 
@@ -347,8 +378,13 @@ def _classify_line(header_line: str, name: str) -> tuple[ReportKind, list[str], 
     return kind, columns, delimiter
 
 
-def _read(opener: Opener, name: str, encoding: str, ledger_events: Collection[str] | None,
-          orders: OrderFilter | None) -> ParsedReport:
+def _read(
+    opener: Opener,
+    name: str,
+    encoding: str,
+    ledger_events: Collection[str] | None,
+    orders: OrderFilter | None,
+) -> ParsedReport:
     records: _Records | None = None
     try:
         with open_bytes(opener, name) as stream:
@@ -362,7 +398,7 @@ def _read(opener: Opener, name: str, encoding: str, ledger_events: Collection[st
                 raise ReportError(name, "header only, no data rows", line=1)
             return ParsedReport(name, kind, rows)
     except (OSError, EOFError, zlib.error) as exc:
-        raise ReportError(name, _gzip_reason(exc, records.line if records else 0)) from None
+        raise _gzip_error(opener, name, exc) from None
     except csv.Error as exc:
         line = records.line if records else None
         raise ReportError(name, f"malformed quoting ({exc})", line=line) from None
@@ -462,8 +498,13 @@ def _fail(name: str, line: int, exc: ValueError) -> ReportError:
     return ReportError(name, str(exc), line=line)
 
 
-def _read_ledger(records: Iterable[tuple[int, list[str]]], columns: Sequence[str], name: str,
-                 events: Collection[str] | None, _orders: OrderFilter | None) -> list[LedgerRow]:
+def _read_ledger(
+    records: Iterable[tuple[int, list[str]]],
+    columns: Sequence[str],
+    name: str,
+    events: Collection[str] | None,
+    _orders: OrderFilter | None,
+) -> list[LedgerRow]:
     row = _Row(_index(columns))
     rows: list[LedgerRow] = []
     for line, fields in records:
@@ -474,30 +515,37 @@ def _read_ledger(records: Iterable[tuple[int, list[str]]], columns: Sequence[str
                 continue
             quantity = parse_int(row.get("quantity"), "Quantity")
             disposition = row.get("disposition")
-            rows.append(LedgerRow(
-                date=parse_day(row.get("date"), "Date"),
-                fnsku=row.get("fnsku"),
-                asin=row.get("asin"),
-                msku=row.get("msku"),
-                event_type=event_type,
-                reference_id=row.get("referenceid"),
-                quantity=quantity,
-                fulfillment_center=row.get("fulfillmentcenter"),
-                disposition=disposition,
-                reason=ledger_reason_code(row.get("reason"), disposition, quantity),
-                country=row.get("country"),
-                unreconciled_quantity=parse_optional_int(
-                    row.get("unreconciledquantity"), "Unreconciled Quantity"),
-                source=Source(name, line),
-            ))
+            rows.append(
+                LedgerRow(
+                    date=parse_day(row.get("date"), "Date"),
+                    fnsku=row.get("fnsku"),
+                    asin=row.get("asin"),
+                    msku=row.get("msku"),
+                    event_type=event_type,
+                    reference_id=row.get("referenceid"),
+                    quantity=quantity,
+                    fulfillment_center=row.get("fulfillmentcenter"),
+                    disposition=disposition,
+                    reason=ledger_reason_code(row.get("reason"), disposition, quantity),
+                    country=row.get("country"),
+                    unreconciled_quantity=parse_optional_int(
+                        row.get("unreconciledquantity"), "Unreconciled Quantity"
+                    ),
+                    source=Source(name, line),
+                )
+            )
         except ValueError as exc:
             raise _fail(name, line, exc) from None
     return rows
 
 
-def _read_reimbursements(records: Iterable[tuple[int, list[str]]], columns: Sequence[str],
-                         name: str, _events: Collection[str] | None,
-                         _orders: OrderFilter | None) -> list[ReimbursementRow]:
+def _read_reimbursements(
+    records: Iterable[tuple[int, list[str]]],
+    columns: Sequence[str],
+    name: str,
+    _events: Collection[str] | None,
+    _orders: OrderFilter | None,
+) -> list[ReimbursementRow]:
     row = _Row(_index(columns))
     has_total = "quantityreimbursedtotal" in columns
     rows: list[ReimbursementRow] = []
@@ -505,65 +553,80 @@ def _read_reimbursements(records: Iterable[tuple[int, list[str]]], columns: Sequ
         row.fields = fields
         try:
             cash = parse_optional_int(row.get("quantityreimbursedcash"), "quantity-reimbursed-cash")
-            inventory = parse_optional_int(row.get("quantityreimbursedinventory"),
-                                           "quantity-reimbursed-inventory")
+            inventory = parse_optional_int(
+                row.get("quantityreimbursedinventory"), "quantity-reimbursed-inventory"
+            )
             if has_total:
                 total = parse_int(row.get("quantityreimbursedtotal"), "quantity-reimbursed-total")
             else:
                 total = (cash or 0) + (inventory or 0)
-            rows.append(ReimbursementRow(
-                approval_date=parse_day(row.get("approvaldate"), "approval-date"),
-                reimbursement_id=row.get("reimbursementid"),
-                case_id=row.get("caseid"),
-                amazon_order_id=row.get("amazonorderid"),
-                reason=row.get("reason"),
-                sku=row.get("sku"),
-                fnsku=row.get("fnsku"),
-                asin=row.get("asin"),
-                currency=row.get("currencyunit").upper(),
-                amount_per_unit=parse_decimal(row.get("amountperunit"), "amount-per-unit"),
-                amount_total=parse_decimal(row.get("amounttotal"), "amount-total"),
-                quantity_cash=cash,
-                quantity_inventory=inventory,
-                quantity_total=total,
-                original_reimbursement_id=row.get("originalreimbursementid"),
-                original_reimbursement_type=row.get("originalreimbursementtype"),
-                source=Source(name, line),
-            ))
+            rows.append(
+                ReimbursementRow(
+                    approval_date=parse_day(row.get("approvaldate"), "approval-date"),
+                    reimbursement_id=row.get("reimbursementid"),
+                    case_id=row.get("caseid"),
+                    amazon_order_id=row.get("amazonorderid"),
+                    reason=row.get("reason"),
+                    sku=row.get("sku"),
+                    fnsku=row.get("fnsku"),
+                    asin=row.get("asin"),
+                    currency=row.get("currencyunit").upper(),
+                    amount_per_unit=parse_decimal(row.get("amountperunit"), "amount-per-unit"),
+                    amount_total=parse_decimal(row.get("amounttotal"), "amount-total"),
+                    quantity_cash=cash,
+                    quantity_inventory=inventory,
+                    quantity_total=total,
+                    original_reimbursement_id=row.get("originalreimbursementid"),
+                    original_reimbursement_type=row.get("originalreimbursementtype"),
+                    source=Source(name, line),
+                )
+            )
         except ValueError as exc:
             raise _fail(name, line, exc) from None
     return rows
 
 
-def _read_returns(records: Iterable[tuple[int, list[str]]], columns: Sequence[str], name: str,
-                  _events: Collection[str] | None, _orders: OrderFilter | None) -> list[ReturnRow]:
+def _read_returns(
+    records: Iterable[tuple[int, list[str]]],
+    columns: Sequence[str],
+    name: str,
+    _events: Collection[str] | None,
+    _orders: OrderFilter | None,
+) -> list[ReturnRow]:
     row = _Row(_index(columns))
     order_column = "orderid" if "orderid" in columns else "amazonorderid"
     rows: list[ReturnRow] = []
     for line, fields in records:
         row.fields = fields
         try:
-            rows.append(ReturnRow(
-                return_date=parse_day(row.get("returndate"), "return-date"),
-                order_id=row.get(order_column),
-                sku=row.get("sku"),
-                asin=row.get("asin"),
-                fnsku=row.get("fnsku"),
-                quantity=parse_int(row.get("quantity"), "quantity"),
-                fulfillment_center=row.get("fulfillmentcenterid"),
-                disposition=row.get("detaileddisposition").upper(),
-                reason=row.get("reason").upper(),
-                status=row.get("status"),
-                license_plate_number=row.get("licenseplatenumber"),
-                source=Source(name, line),
-            ))
+            rows.append(
+                ReturnRow(
+                    return_date=parse_day(row.get("returndate"), "return-date"),
+                    order_id=row.get(order_column),
+                    sku=row.get("sku"),
+                    asin=row.get("asin"),
+                    fnsku=row.get("fnsku"),
+                    quantity=parse_int(row.get("quantity"), "quantity"),
+                    fulfillment_center=row.get("fulfillmentcenterid"),
+                    disposition=row.get("detaileddisposition").upper(),
+                    reason=row.get("reason").upper(),
+                    status=row.get("status"),
+                    license_plate_number=row.get("licenseplatenumber"),
+                    source=Source(name, line),
+                )
+            )
         except ValueError as exc:
             raise _fail(name, line, exc) from None
     return rows
 
 
-def _read_orders(records: Iterable[tuple[int, list[str]]], columns: Sequence[str], name: str,
-                 _events: Collection[str] | None, wanted: OrderFilter | None) -> list[OrderRow]:
+def _read_orders(
+    records: Iterable[tuple[int, list[str]]],
+    columns: Sequence[str],
+    name: str,
+    _events: Collection[str] | None,
+    wanted: OrderFilter | None,
+) -> list[OrderRow]:
     row = _Row(_index(columns))
     rows: list[OrderRow] = []
     for line, fields in records:
@@ -572,24 +635,31 @@ def _read_orders(records: Iterable[tuple[int, list[str]]], columns: Sequence[str
         if wanted is not None and not wanted.wants(order_id, sku):
             continue
         try:
-            rows.append(OrderRow(
-                order_id=order_id,
-                sku=sku,
-                asin=row.get("asin"),
-                quantity=parse_int(row.get("quantity"), "quantity"),
-                currency=row.get("currency").upper(),
-                item_price=parse_decimal(row.get("itemprice"), "item-price"),
-                item_status=row.get("itemstatus"),
-                sales_channel=row.get("saleschannel"),
-                source=Source(name, line),
-            ))
+            rows.append(
+                OrderRow(
+                    order_id=order_id,
+                    sku=sku,
+                    asin=row.get("asin"),
+                    quantity=parse_int(row.get("quantity"), "quantity"),
+                    currency=row.get("currency").upper(),
+                    item_price=parse_decimal(row.get("itemprice"), "item-price"),
+                    item_status=row.get("itemstatus"),
+                    sales_channel=row.get("saleschannel"),
+                    source=Source(name, line),
+                )
+            )
         except ValueError as exc:
             raise _fail(name, line, exc) from None
     return rows
 
 
-def _read_costs(records: Iterable[tuple[int, list[str]]], columns: Sequence[str], name: str,
-                _events: Collection[str] | None, _orders: OrderFilter | None) -> list[CostRow]:
+def _read_costs(
+    records: Iterable[tuple[int, list[str]]],
+    columns: Sequence[str],
+    name: str,
+    _events: Collection[str] | None,
+    _orders: OrderFilter | None,
+) -> list[CostRow]:
     row = _Row(_index(columns))
     rows: list[CostRow] = []
     for line, fields in records:
@@ -626,8 +696,9 @@ def _read_json(text: io.TextIOWrapper, name: str) -> ParsedReport:
     try:
         document = json.load(text)
     except json.JSONDecodeError as exc:
-        raise ReportError(name, f"invalid JSON ({exc.msg}, column {exc.colno})",
-                          line=exc.lineno) from None
+        raise ReportError(
+            name, f"invalid JSON ({exc.msg}, column {exc.colno})", line=exc.lineno
+        ) from None
     return parse_document(document, name)
 
 
@@ -640,28 +711,36 @@ def parse_document(document: object, name: str) -> ParsedReport:
 
 
 def _parse_document(document: object, name: str) -> ParsedReport:
-    found = _locate(document, "RefundEventList", (("payload", "FinancialEvents"),
-                                                   ("FinancialEvents",), ()))
+    found = _locate(
+        document, "RefundEventList", (("payload", "FinancialEvents"), ("FinancialEvents",), ())
+    )
     if found is not None:
         path, elements = found
-        return ParsedReport(name, ReportKind.FINANCES,
-                            _elements(elements, name, path, _refund_event))
+        return ParsedReport(
+            name, ReportKind.FINANCES, _elements(elements, name, path, _refund_event)
+        )
     found = _locate(document, "ShipmentData", (("payload",), ()))
     if found is not None:
         path, elements = found
-        return ParsedReport(name, ReportKind.INBOUND_SHIPMENTS,
-                            _elements(elements, name, path, _inbound_shipment))
+        return ParsedReport(
+            name, ReportKind.INBOUND_SHIPMENTS, _elements(elements, name, path, _inbound_shipment)
+        )
     found = _locate(document, "ItemData", (("payload",), ()))
     if found is not None:
         path, elements = found
-        return ParsedReport(name, ReportKind.INBOUND_ITEMS,
-                            _elements(elements, name, path, _inbound_item))
-    raise ReportError(name, "JSON is not a recognised document (expected a Finances "
-                            "RefundEventList, payload.ShipmentData or payload.ItemData)")
+        return ParsedReport(
+            name, ReportKind.INBOUND_ITEMS, _elements(elements, name, path, _inbound_item)
+        )
+    raise ReportError(
+        name,
+        "JSON is not a recognised document (expected a Finances "
+        "RefundEventList, payload.ShipmentData or payload.ItemData)",
+    )
 
 
-def _locate(document: object, key: str,
-            prefixes: Sequence[tuple[str, ...]]) -> tuple[str, list[Any]] | None:
+def _locate(
+    document: object, key: str, prefixes: Sequence[tuple[str, ...]]
+) -> tuple[str, list[Any]] | None:
     for prefix in prefixes:
         node = document
         for step in prefix:
@@ -675,8 +754,9 @@ def _locate(document: object, key: str,
     return None
 
 
-def _elements(elements: list[Any], name: str, path: str,
-              build: Callable[[dict[str, Any], Source, str], Any]) -> list[Any]:
+def _elements(
+    elements: list[Any], name: str, path: str, build: Callable[[dict[str, Any], Source, str], Any]
+) -> list[Any]:
     rows = []
     for position, element in enumerate(elements):
         where = f"{path}[{position}]"
@@ -727,12 +807,14 @@ def _refund_event(element: dict[str, Any], source: Source, identity: str) -> Ref
             number = parse_decimal(str(value), "CurrencyAmount")
             principal += number or 0
             currency = currency or str(amount.get("CurrencyCode") or "").upper()
-        items.append(RefundItem(
-            sku=_text(entry, "SellerSKU", required=True),
-            quantity=_count(entry, "QuantityShipped", default=0),
-            principal=principal,
-            currency=currency,
-        ))
+        items.append(
+            RefundItem(
+                sku=_text(entry, "SellerSKU", required=True),
+                quantity=_count(entry, "QuantityShipped", default=0),
+                principal=principal,
+                currency=currency,
+            )
+        )
     return RefundEvent(
         order_id=_text(element, "AmazonOrderId", required=True),
         marketplace_name=_text(element, "MarketplaceName"),
@@ -763,5 +845,3 @@ def _inbound_item(element: dict[str, Any], source: Source, identity: str) -> Inb
         identity=identity,
         source=source,
     )
-
-

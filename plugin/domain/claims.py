@@ -83,8 +83,9 @@ class Claim:
         return (self.kind, self.reference_id, self.sku)
 
 
-def find_claims(inputs: ClaimInputs, as_of: date,
-                policy: PolicyTable = DEFAULT_POLICY) -> list[Claim]:
+def find_claims(
+    inputs: ClaimInputs, as_of: date, policy: PolicyTable = DEFAULT_POLICY
+) -> list[Claim]:
     """Return every claim and flag in ``inputs`` with its status on ``as_of``.
 
     Sorted by identity (kind, reference_id, sku), so the output is stable.
@@ -101,7 +102,7 @@ def find_claims(inputs: ClaimInputs, as_of: date,
 
 
 def status_on(as_of: date, opens_on: date, deadline: date) -> str:
-    """``claimable`` inside the window (both ends included), ``waiting`` before, ``expired`` after."""
+    """``claimable`` inside the window (both ends count), ``waiting`` before, ``expired`` after."""
     if as_of < opens_on:
         return WAITING
     return CLAIMABLE if as_of <= deadline else EXPIRED
@@ -114,10 +115,16 @@ INBOUND_REASONS = frozenset({"lostinbound", "damagedinbound"})
 REVERSAL = "reimbursementreversal"
 
 DAMAGED_RETURN = frozenset({"DAMAGED", "CARRIER_DAMAGED"})
-DISPUTED_REASONS = frozenset({
-    "DEFECTIVE", "DAMAGED_BY_FC", "DAMAGED_BY_CARRIER", "QUALITY_UNACCEPTABLE", "MISSING_PARTS",
-    "SWITCHEROO",
-})
+DISPUTED_REASONS = frozenset(
+    {
+        "DEFECTIVE",
+        "DAMAGED_BY_FC",
+        "DAMAGED_BY_CARRIER",
+        "QUALITY_UNACCEPTABLE",
+        "MISSING_PARTS",
+        "SWITCHEROO",
+    }
+)
 
 _LEDGER, _REIMBURSEMENT, _REVERSAL = 0, 1, 2
 
@@ -162,34 +169,49 @@ class _Context:
         known_fnsku, known_asin = self.catalog.get(sku, ("", ""))
         return (fnsku or known_fnsku or None, asin or known_asin or None)
 
-    def window(self, kind: str, marketplace: str | None,
-               event_date: date) -> tuple[date, date, str]:
+    def window(
+        self, kind: str, marketplace: str | None, event_date: date
+    ) -> tuple[date, date, str]:
         window = self.policy.window(kind, marketplace, event_date)
-        return window.opens_on, window.deadline, status_on(self.as_of, window.opens_on,
-                                                           window.deadline)
+        return (
+            window.opens_on,
+            window.deadline,
+            status_on(self.as_of, window.opens_on, window.deadline),
+        )
 
-    def value_inventory(self, sku: str, quantity: int,
-                        marketplace: str | None) -> valuation.Valuation:
-        return valuation.value_inventory(sku, quantity, currency_of(marketplace),
-                                         self.inputs.costs, self.prices,
-                                         self.policy.unit_value_cap(marketplace))
+    def value_inventory(
+        self, sku: str, quantity: int, marketplace: str | None
+    ) -> valuation.Valuation:
+        return valuation.value_inventory(
+            sku,
+            quantity,
+            currency_of(marketplace),
+            self.inputs.costs,
+            self.prices,
+            self.policy.unit_value_cap(marketplace),
+        )
 
 
 def _apply_reversals(rows: Sequence[ReimbursementRow]) -> tuple[list[_Payout], list[_Reversal]]:
     """Shrink reimbursements named by a reversal; return the reversals naming none in the data."""
-    payouts = [_Payout(row, max(row.quantity_total, 0)) for row in rows
-               if _reason(row.reason) != REVERSAL]
+    payouts = [
+        _Payout(row, max(row.quantity_total, 0)) for row in rows if _reason(row.reason) != REVERSAL
+    ]
     by_id: dict[str, list[_Payout]] = {}
     for payout in payouts:
         by_id.setdefault(payout.row.reimbursement_id, []).append(payout)
     unmatched: list[_Reversal] = []
-    reversals = sorted((row for row in rows if _reason(row.reason) == REVERSAL),
-                       key=lambda row: (row.approval_date, _position(row.source)))
+    reversals = sorted(
+        (row for row in rows if _reason(row.reason) == REVERSAL),
+        key=lambda row: (row.approval_date, _position(row.source)),
+    )
     for row in reversals:
         units = -row.quantity_total  # cash -1 / inventory +1 gives back nothing
         if units <= 0:
             continue
-        originals = by_id.get(row.original_reimbursement_id) if row.original_reimbursement_id else None
+        originals = (
+            by_id.get(row.original_reimbursement_id) if row.original_reimbursement_id else None
+        )
         if not originals:
             unmatched.append(_Reversal(row, units))
             continue
@@ -229,8 +251,9 @@ def _catalog(inputs: ClaimInputs) -> dict[str, tuple[str, str]]:
 # --- kinds 1 and 2: lost or damaged in a fulfillment centre --------------------------------
 
 
-def _warehouse_claims(context: _Context, kind: str, loss_reasons: set[str],
-                      payout_reasons: set[str], *, found: bool) -> list[Claim]:
+def _warehouse_claims(
+    context: _Context, kind: str, loss_reasons: set[str], payout_reasons: set[str], *, found: bool
+) -> list[Claim]:
     losses: dict[str, list[LedgerRow]] = {}
     offsets: dict[str, list[Offset]] = {}
     for row in context.inputs.ledger:
@@ -241,25 +264,38 @@ def _warehouse_claims(context: _Context, kind: str, loss_reasons: set[str],
             losses.setdefault(unit, []).append(row)
         elif found and row.reason == "F" and row.quantity > 0:
             offsets.setdefault(unit, []).append(
-                Offset(row.date, (_LEDGER, *_position(row.source)), row.quantity, "found"))
+                Offset(row.date, (_LEDGER, *_position(row.source)), row.quantity, "found")
+            )
     for payout in context.payouts:
         reason = _reason(payout.row.reason)
         if reason in payout_reasons and payout.units > 0:
             offsets.setdefault(payout.row.fnsku or payout.row.sku, []).append(
-                Offset(payout.row.approval_date, (_REIMBURSEMENT, *_position(payout.row.source)),
-                       payout.units, reason))
+                Offset(
+                    payout.row.approval_date,
+                    (_REIMBURSEMENT, *_position(payout.row.source)),
+                    payout.units,
+                    reason,
+                )
+            )
     for reversal in context.reversals:
         reason = _reason(reversal.row.original_reimbursement_type)
         if reason in payout_reasons:
             offsets.setdefault(reversal.row.fnsku or reversal.row.sku, []).append(
-                Offset(reversal.row.approval_date, (_REVERSAL, *_position(reversal.row.source)),
-                       reversal.units, reason, reopen=True))
+                Offset(
+                    reversal.row.approval_date,
+                    (_REVERSAL, *_position(reversal.row.source)),
+                    reversal.units,
+                    reason,
+                    reopen=True,
+                )
+            )
 
     remaining: dict[tuple[str, str], list[tuple[LedgerRow, int]]] = {}
     for unit, rows in losses.items():
         rows.sort(key=lambda row: (row.date, _position(row.source)))
-        still_open = net_losses([row.date for row in rows], [-row.quantity for row in rows],
-                                offsets.get(unit, []))
+        still_open = net_losses(
+            [row.date for row in rows], [-row.quantity for row in rows], offsets.get(unit, [])
+        )
         for row, units in zip(rows, still_open, strict=True):
             if row.unreconciled_quantity is not None:
                 # Amazon's own count already nets offsets outside these files.
@@ -276,14 +312,25 @@ def _warehouse_claims(context: _Context, kind: str, loss_reasons: set[str],
         opens_on, deadline, status = context.window(kind, marketplace, first.date)
         value = context.value_inventory(sku, quantity, marketplace)
         fnsku, asin = context.identify(sku, first.fnsku, first.asin)
-        claims.append(Claim(
-            kind=kind, reference_id=reference_id, sku=sku, fnsku=fnsku, asin=asin,
-            marketplace=marketplace, quantity=quantity, event_date=first.date,
-            opens_on=opens_on, deadline=deadline, status=status,
-            estimated_amount=value.amount, currency=value.currency,
-            valuation_basis=value.basis,
-            evidence=_evidence(row.source for row, _ in group),
-        ))
+        claims.append(
+            Claim(
+                kind=kind,
+                reference_id=reference_id,
+                sku=sku,
+                fnsku=fnsku,
+                asin=asin,
+                marketplace=marketplace,
+                quantity=quantity,
+                event_date=first.date,
+                opens_on=opens_on,
+                deadline=deadline,
+                status=status,
+                estimated_amount=value.amount,
+                currency=value.currency,
+                valuation_basis=value.basis,
+                evidence=_evidence(row.source for row, _ in group),
+            )
+        )
     return claims
 
 
@@ -307,8 +354,9 @@ class _OrderLine:
 
 def _order_lines(context: _Context) -> dict[tuple[str, str], _OrderLine]:
     lines: dict[tuple[str, str], _OrderLine] = {}
-    events = sorted(context.inputs.refunds,
-                    key=lambda event: (event.posted_date, _position(event.source)))
+    events = sorted(
+        context.inputs.refunds, key=lambda event: (event.posted_date, _position(event.source))
+    )
     for event in events:
         for item in event.items:
             line = lines.setdefault((event.order_id, item.sku), _OrderLine())
@@ -327,16 +375,28 @@ def _order_lines(context: _Context) -> dict[tuple[str, str], _OrderLine]:
         row = payout.row
         if row.amazon_order_id and payout.units > 0:
             line = lines.setdefault((row.amazon_order_id, row.sku), _OrderLine())
-            line.reimbursed.append(Offset(row.approval_date, (_REIMBURSEMENT, *_position(row.source)),
-                                          payout.units, _reason(row.reason)))
+            line.reimbursed.append(
+                Offset(
+                    row.approval_date,
+                    (_REIMBURSEMENT, *_position(row.source)),
+                    payout.units,
+                    _reason(row.reason),
+                )
+            )
             line.reimbursement_sources.append(row.source)
     for reversal in context.reversals:
         row = reversal.row
         if row.amazon_order_id:
             line = lines.setdefault((row.amazon_order_id, row.sku), _OrderLine())
-            line.reimbursed.append(Offset(row.approval_date, (_REVERSAL, *_position(row.source)),
-                                          reversal.units, _reason(row.original_reimbursement_type),
-                                          reopen=True))
+            line.reimbursed.append(
+                Offset(
+                    row.approval_date,
+                    (_REVERSAL, *_position(row.source)),
+                    reversal.units,
+                    _reason(row.original_reimbursement_type),
+                    reopen=True,
+                )
+            )
             line.reimbursement_sources.append(row.source)
     return lines
 
@@ -369,36 +429,92 @@ def _order_claims(context: _Context) -> list[Claim]:
         fnsku, asin = context.identify(sku, *(row_ids[0] if row_ids else ("", "")))
         refund_sources = [event.source for event in line.refunds]
         if refund is not None and unreturned_open > 0:
-            claims.append(_order_claim(
-                context, RETURN_NOT_RECEIVED, order_id, sku, fnsku, asin, marketplace,
-                unreturned_open, refund.posted_date, line,
-                [*refund_sources, *(r.source for r in line.returns),
-                 *line.reimbursement_sources]))
+            claims.append(
+                _order_claim(
+                    context,
+                    RETURN_NOT_RECEIVED,
+                    order_id,
+                    sku,
+                    fnsku,
+                    asin,
+                    marketplace,
+                    unreturned_open,
+                    refund.posted_date,
+                    line,
+                    [
+                        *refund_sources,
+                        *(r.source for r in line.returns),
+                        *line.reimbursement_sources,
+                    ],
+                )
+            )
         if damaged_open > 0:
-            event_date = (refund.posted_date if refund is not None
-                          else min(r.return_date for r in line.damaged))
-            claims.append(_order_claim(
-                context, RETURN_DAMAGED_BY_AMAZON, order_id, sku, fnsku, asin, marketplace,
-                damaged_open, event_date, line if refund is not None else None,
-                [*(r.source for r in line.damaged), *refund_sources,
-                 *line.reimbursement_sources]))
+            event_date = (
+                refund.posted_date
+                if refund is not None
+                else min(r.return_date for r in line.damaged)
+            )
+            claims.append(
+                _order_claim(
+                    context,
+                    RETURN_DAMAGED_BY_AMAZON,
+                    order_id,
+                    sku,
+                    fnsku,
+                    asin,
+                    marketplace,
+                    damaged_open,
+                    event_date,
+                    line if refund is not None else None,
+                    [
+                        *(r.source for r in line.damaged),
+                        *refund_sources,
+                        *line.reimbursement_sources,
+                    ],
+                )
+            )
     return claims
 
 
-def _order_claim(context: _Context, kind: str, order_id: str, sku: str, fnsku: str | None,
-                 asin: str | None, marketplace: str | None, quantity: int, event_date: date,
-                 refunded: _OrderLine | None, sources: list[Source]) -> Claim:
+def _order_claim(
+    context: _Context,
+    kind: str,
+    order_id: str,
+    sku: str,
+    fnsku: str | None,
+    asin: str | None,
+    marketplace: str | None,
+    quantity: int,
+    event_date: date,
+    refunded: _OrderLine | None,
+    sources: list[Source],
+) -> Claim:
     opens_on, deadline, status = context.window(kind, marketplace, event_date)
     value = valuation.NO_VALUE
     if refunded is not None:
-        value = valuation.value_refund(quantity, refunded.principal, refunded.refunded,
-                                       refunded.currency,
-                                       context.policy.unit_value_cap(marketplace))
+        value = valuation.value_refund(
+            quantity,
+            refunded.principal,
+            refunded.refunded,
+            refunded.currency,
+            context.policy.unit_value_cap(marketplace),
+        )
     return Claim(
-        kind=kind, reference_id=order_id, sku=sku, fnsku=fnsku, asin=asin,
-        marketplace=marketplace, quantity=quantity, event_date=event_date, opens_on=opens_on,
-        deadline=deadline, status=status, estimated_amount=value.amount,
-        currency=value.currency, valuation_basis=value.basis, evidence=_evidence(sources),
+        kind=kind,
+        reference_id=order_id,
+        sku=sku,
+        fnsku=fnsku,
+        asin=asin,
+        marketplace=marketplace,
+        quantity=quantity,
+        event_date=event_date,
+        opens_on=opens_on,
+        deadline=deadline,
+        status=status,
+        estimated_amount=value.amount,
+        currency=value.currency,
+        valuation_basis=value.basis,
+        evidence=_evidence(sources),
     )
 
 
@@ -416,7 +532,9 @@ def _inbound_claims(context: _Context) -> list[Claim]:
         if row.event_type == "receipts" and row.reference_id in closed:
             known = clocks.get(row.reference_id)
             if known is None or (row.date, _position(row.source)) > (
-                    known.date, _position(known.source)):
+                known.date,
+                _position(known.source),
+            ):
                 clocks[row.reference_id] = row
 
     by_sku: dict[str, list[tuple[str, int, list[InboundItem]]]] = {}
@@ -430,51 +548,97 @@ def _inbound_claims(context: _Context) -> list[Claim]:
         reason = _reason(payout.row.reason)
         if reason in INBOUND_REASONS and payout.units > 0:
             offsets.setdefault(payout.row.sku, []).append(
-                Offset(payout.row.approval_date, (_REIMBURSEMENT, *_position(payout.row.source)),
-                       payout.units, reason))
+                Offset(
+                    payout.row.approval_date,
+                    (_REIMBURSEMENT, *_position(payout.row.source)),
+                    payout.units,
+                    reason,
+                )
+            )
     for reversal in context.reversals:
         reason = _reason(reversal.row.original_reimbursement_type)
         if reason in INBOUND_REASONS:
             offsets.setdefault(reversal.row.sku, []).append(
-                Offset(reversal.row.approval_date, (_REVERSAL, *_position(reversal.row.source)),
-                       reversal.units, reason, reopen=True))
+                Offset(
+                    reversal.row.approval_date,
+                    (_REVERSAL, *_position(reversal.row.source)),
+                    reversal.units,
+                    reason,
+                    reopen=True,
+                )
+            )
 
     claims = []
     for sku, entries in by_sku.items():
         # Oldest dated shortage first; undated ones last (they take what no dated one can).
-        entries.sort(key=lambda e: (e[0] not in clocks,
-                                    clocks[e[0]].date if e[0] in clocks else date.min, e[0]))
+        entries.sort(
+            key=lambda e: (
+                e[0] not in clocks,
+                clocks[e[0]].date if e[0] in clocks else date.min,
+                e[0],
+            )
+        )
         days = [clocks[e[0]].date if e[0] in clocks else None for e in entries]
         still_open = net_losses(days, [e[1] for e in entries], offsets.get(sku, []))
         for (shipment_id, _, items), units in zip(entries, still_open, strict=True):
             if units > 0:
-                claims.append(_inbound_claim(context, shipment_id, sku, units, items,
-                                             clocks.get(shipment_id)))
+                claims.append(
+                    _inbound_claim(context, shipment_id, sku, units, items, clocks.get(shipment_id))
+                )
     return claims
 
 
-def _inbound_claim(context: _Context, shipment_id: str, sku: str, quantity: int,
-                   items: list[InboundItem], clock: LedgerRow | None) -> Claim:
+def _inbound_claim(
+    context: _Context,
+    shipment_id: str,
+    sku: str,
+    quantity: int,
+    items: list[InboundItem],
+    clock: LedgerRow | None,
+) -> Claim:
     fnsku, asin = context.identify(sku, next((i.fnsku for i in items if i.fnsku), ""))
     sources = [item.source for item in items]
     if clock is None:
         value = context.value_inventory(sku, quantity, None)
         return Claim(
-            kind=INBOUND_SHORTAGE, reference_id=shipment_id, sku=sku, fnsku=fnsku, asin=asin,
-            marketplace=None, quantity=quantity, event_date=None, opens_on=None, deadline=None,
-            status=WAITING, estimated_amount=value.amount, currency=value.currency,
-            valuation_basis=value.basis, evidence=_evidence(sources),
-            status_reason=(f"no ledger Receipts row names shipment {shipment_id}, so the "
-                           "claim window cannot be dated yet"),
+            kind=INBOUND_SHORTAGE,
+            reference_id=shipment_id,
+            sku=sku,
+            fnsku=fnsku,
+            asin=asin,
+            marketplace=None,
+            quantity=quantity,
+            event_date=None,
+            opens_on=None,
+            deadline=None,
+            status=WAITING,
+            estimated_amount=value.amount,
+            currency=value.currency,
+            valuation_basis=value.basis,
+            evidence=_evidence(sources),
+            status_reason=(
+                f"no ledger Receipts row names shipment {shipment_id}, so the "
+                "claim window cannot be dated yet"
+            ),
         )
     marketplace = normalize_marketplace(clock.country)
     opens_on, deadline, status = context.window(INBOUND_SHORTAGE, marketplace, clock.date)
     value = context.value_inventory(sku, quantity, marketplace)
     return Claim(
-        kind=INBOUND_SHORTAGE, reference_id=shipment_id, sku=sku, fnsku=fnsku, asin=asin,
-        marketplace=marketplace, quantity=quantity, event_date=clock.date, opens_on=opens_on,
-        deadline=deadline, status=status, estimated_amount=value.amount,
-        currency=value.currency, valuation_basis=value.basis,
+        kind=INBOUND_SHORTAGE,
+        reference_id=shipment_id,
+        sku=sku,
+        fnsku=fnsku,
+        asin=asin,
+        marketplace=marketplace,
+        quantity=quantity,
+        event_date=clock.date,
+        opens_on=opens_on,
+        deadline=deadline,
+        status=status,
+        estimated_amount=value.amount,
+        currency=value.currency,
+        valuation_basis=value.basis,
         evidence=_evidence([*sources, clock.source]),
     )
 
@@ -491,13 +655,25 @@ def _grading_flags(context: _Context) -> list[Claim]:
     for (order_id, sku), rows in flagged.items():
         rows.sort(key=lambda row: (row.return_date, _position(row.source)))
         fnsku, asin = context.identify(sku, rows[0].fnsku, rows[0].asin)
-        flags.append(Claim(
-            kind=RETURN_DISPUTED_GRADING, reference_id=order_id, sku=sku, fnsku=fnsku,
-            asin=asin, marketplace=normalize_marketplace(context.channels.get(order_id)),
-            quantity=sum(row.quantity for row in rows), event_date=rows[0].return_date,
-            opens_on=None, deadline=None, status=REVIEW, estimated_amount=None, currency=None,
-            valuation_basis=None, evidence=_evidence(row.source for row in rows),
-        ))
+        flags.append(
+            Claim(
+                kind=RETURN_DISPUTED_GRADING,
+                reference_id=order_id,
+                sku=sku,
+                fnsku=fnsku,
+                asin=asin,
+                marketplace=normalize_marketplace(context.channels.get(order_id)),
+                quantity=sum(row.quantity for row in rows),
+                event_date=rows[0].return_date,
+                opens_on=None,
+                deadline=None,
+                status=REVIEW,
+                estimated_amount=None,
+                currency=None,
+                valuation_basis=None,
+                evidence=_evidence(row.source for row in rows),
+            )
+        )
     return flags
 
 

@@ -45,8 +45,9 @@ def merge_rows(files: Sequence[Sequence[RowT]]) -> list[RowT]:
     return [row for group in best.values() for row in group]
 
 
-def merge_costs(files: Iterable[Sequence[CostRow]],
-                override: Sequence[CostRow] = ()) -> dict[str, CostRow]:
+def merge_costs(
+    files: Iterable[Sequence[CostRow]], override: Sequence[CostRow] = ()
+) -> dict[str, CostRow]:
     """Unit costs by SKU: later files win over earlier ones, and ``override`` over all."""
     costs: dict[str, CostRow] = {}
     for rows in (*files, override):
@@ -63,9 +64,13 @@ class OrderNeeds:
     skus: frozenset[str]
 
 
-def find_order_needs(ledger: Iterable[LedgerRow], returns: Iterable[ReturnRow],
-                     refunds: Iterable[RefundEvent], items: Iterable[InboundItem],
-                     costs: dict[str, CostRow]) -> OrderNeeds:
+def find_order_needs(
+    ledger: Iterable[LedgerRow],
+    returns: Iterable[ReturnRow],
+    refunds: Iterable[RefundEvent],
+    items: Iterable[InboundItem],
+    costs: dict[str, CostRow],
+) -> OrderNeeds:
     """Orders whose sales channel may date a claim, and SKUs that may need an average price.
 
     A superset is fine (the engine ignores the rest); it keeps millions of order lines that

@@ -27,8 +27,9 @@ class Offset:
     reopen: bool = False
 
 
-def net_losses(days: Sequence[date | None], units: Sequence[int],
-               offsets: Sequence[Offset]) -> list[int]:
+def net_losses(
+    days: Sequence[date | None], units: Sequence[int], offsets: Sequence[Offset]
+) -> list[int]:
     """Return the units still open per loss after every offset.
 
     ``days`` must be sorted oldest first, with undated losses (``None``) last: an offset that
@@ -45,8 +46,9 @@ def net_losses(days: Sequence[date | None], units: Sequence[int],
     return open_units
 
 
-def _cancel(open_units: list[int], days: Sequence[date | None], offset: Offset,
-            closed: list[list[int]]) -> None:
+def _cancel(
+    open_units: list[int], days: Sequence[date | None], offset: Offset, closed: list[list[int]]
+) -> None:
     remaining = offset.units
     for index, day in enumerate(days):
         if remaining <= 0:

@@ -1,4 +1,6 @@
-"""Claim windows and value caps: one dated table, per marketplace (spec §2, research fba.md §1.2-1.3).
+"""Claim windows and value caps: one dated table, per marketplace.
+
+Sources: spec §2, research fba.md §1.2-1.3.
 
 Amazon changes these rules by announcement, not by API, and several are unconfirmed for some
 marketplaces ([U] in the research). So the numbers live here as data: each rule names its
@@ -26,8 +28,12 @@ INBOUND_SHORTAGE = "inbound_shortage"
 RETURN_DISPUTED_GRADING = "return_disputed_grading"
 
 KINDS: tuple[str, ...] = (
-    WAREHOUSE_LOST, WAREHOUSE_DAMAGED, RETURN_NOT_RECEIVED, RETURN_DAMAGED_BY_AMAZON,
-    INBOUND_SHORTAGE, RETURN_DISPUTED_GRADING,
+    WAREHOUSE_LOST,
+    WAREHOUSE_DAMAGED,
+    RETURN_NOT_RECEIVED,
+    RETURN_DAMAGED_BY_AMAZON,
+    INBOUND_SHORTAGE,
+    RETURN_DISPUTED_GRADING,
 )
 
 # The day Amazon's short FC-operations windows took effect (US forum post, EU repost).
@@ -85,19 +91,25 @@ class PolicyTable:
         best: WindowRule | None = None
         for rule in self.rules:  # later rules override earlier ones of equal specificity
             if rule.covers(kind, marketplace, event_date):
-                if best is None or (rule.marketplaces is not None) >= (best.marketplaces is not None):
+                if best is None or (rule.marketplaces is not None) >= (
+                    best.marketplaces is not None
+                ):
                     best = rule
         if best is None:
-            raise PolicyError(f"no claim window for {kind} in {marketplace or 'unknown'} "
-                              f"on {event_date.isoformat()}")
-        return Window(event_date + timedelta(days=best.opens_after_days),
-                      best.deadline_for(event_date))
+            raise PolicyError(
+                f"no claim window for {kind} in {marketplace or 'unknown'} "
+                f"on {event_date.isoformat()}"
+            )
+        return Window(
+            event_date + timedelta(days=best.opens_after_days), best.deadline_for(event_date)
+        )
 
     def unit_value_cap(self, marketplace: str | None) -> Decimal | None:
         return self.unit_value_caps.get(marketplace) if marketplace else None
 
-    def extend(self, rules: Iterable[WindowRule],
-               caps: Mapping[str, Decimal] | None = None) -> PolicyTable:
+    def extend(
+        self, rules: Iterable[WindowRule], caps: Mapping[str, Decimal] | None = None
+    ) -> PolicyTable:
         """Return a table with ``rules`` added after these (so they win) and caps replaced."""
         merged_caps = dict(self.unit_value_caps)
         merged_caps.update(caps or {})
@@ -105,7 +117,7 @@ class PolicyTable:
 
 
 def add_months(day: date, months: int) -> date:
-    """Same day of month ``months`` later, or that month's last day (2024-08-31 + 18 = 2026-02-28)."""
+    """Same day ``months`` later, or that month's last day: 2024-08-31 + 18 = 2026-02-28."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
@@ -117,20 +129,34 @@ _INBOUND = "[U] no current US statement; EU page P13 says 6 months (fba.md §1.2
 
 DEFAULT_POLICY = PolicyTable(
     rules=(
-        WindowRule(WAREHOUSE_LOST, 30, deadline_months=18, valid_until=SHORT_WINDOWS_FROM,
-                   source="pre-2024-10-23 rule: 30 days to 18 months (P11)"),
-        WindowRule(WAREHOUSE_LOST, 30, deadline_days=60, valid_from=SHORT_WINDOWS_FROM,
-                   source=_FC_OPS),
-        WindowRule(WAREHOUSE_DAMAGED, 30, deadline_months=18, valid_until=SHORT_WINDOWS_FROM,
-                   source="pre-2024-10-23 rule: 30 days to 18 months (P11)"),
-        WindowRule(WAREHOUSE_DAMAGED, 30, deadline_days=60, valid_from=SHORT_WINDOWS_FROM,
-                   source=_FC_OPS),
+        WindowRule(
+            WAREHOUSE_LOST,
+            30,
+            deadline_months=18,
+            valid_until=SHORT_WINDOWS_FROM,
+            source="pre-2024-10-23 rule: 30 days to 18 months (P11)",
+        ),
+        WindowRule(
+            WAREHOUSE_LOST, 30, deadline_days=60, valid_from=SHORT_WINDOWS_FROM, source=_FC_OPS
+        ),
+        WindowRule(
+            WAREHOUSE_DAMAGED,
+            30,
+            deadline_months=18,
+            valid_until=SHORT_WINDOWS_FROM,
+            source="pre-2024-10-23 rule: 30 days to 18 months (P11)",
+        ),
+        WindowRule(
+            WAREHOUSE_DAMAGED, 30, deadline_days=60, valid_from=SHORT_WINDOWS_FROM, source=_FC_OPS
+        ),
         WindowRule(RETURN_NOT_RECEIVED, 60, deadline_days=120, source=_RETURNS),
-        WindowRule(RETURN_NOT_RECEIVED, 45, deadline_days=105, marketplaces=EUROPE,
-                   source=_RETURNS),
+        WindowRule(
+            RETURN_NOT_RECEIVED, 45, deadline_days=105, marketplaces=EUROPE, source=_RETURNS
+        ),
         WindowRule(RETURN_DAMAGED_BY_AMAZON, 60, deadline_days=120, source=_RETURNS),
-        WindowRule(RETURN_DAMAGED_BY_AMAZON, 45, deadline_days=105, marketplaces=EUROPE,
-                   source=_RETURNS),
+        WindowRule(
+            RETURN_DAMAGED_BY_AMAZON, 45, deadline_days=105, marketplaces=EUROPE, source=_RETURNS
+        ),
         WindowRule(INBOUND_SHORTAGE, 15, deadline_days=180, source=_INBOUND),
     ),
     unit_value_caps={"US": Decimal("5000")},

@@ -44,9 +44,14 @@ class SalePrices:
         return self._averages.get((sku, currency))
 
 
-def value_inventory(sku: str, quantity: int, currency: str | None,
-                    costs: Mapping[str, CostRow], prices: SalePrices,
-                    cap: Decimal | None) -> Valuation:
+def value_inventory(
+    sku: str,
+    quantity: int,
+    currency: str | None,
+    costs: Mapping[str, CostRow],
+    prices: SalePrices,
+    cap: Decimal | None,
+) -> Valuation:
     """Lost before any customer order: the seller's unit cost, else the average sale price.
 
     ``currency`` is the claim marketplace's; the sale-price fallback only uses orders in it.
@@ -61,8 +66,9 @@ def value_inventory(sku: str, quantity: int, currency: str | None,
     return NO_VALUE
 
 
-def value_refund(quantity: int, principal: Decimal, refunded_units: int, currency: str,
-                 cap: Decimal | None) -> Valuation:
+def value_refund(
+    quantity: int, principal: Decimal, refunded_units: int, currency: str, cap: Decimal | None
+) -> Valuation:
     """After a customer order: the refunded principal per unit (an upper bound: fees ignored)."""
     if refunded_units <= 0 or not currency:
         return NO_VALUE
@@ -70,8 +76,9 @@ def value_refund(quantity: int, principal: Decimal, refunded_units: int, currenc
     return _valued(quantity, unit, currency, REFUNDED_PRINCIPAL, cap)
 
 
-def _valued(quantity: int, unit: Fraction, currency: str, basis: str,
-            cap: Decimal | None) -> Valuation:
+def _valued(
+    quantity: int, unit: Fraction, currency: str, basis: str, cap: Decimal | None
+) -> Valuation:
     if cap is not None:
         unit = min(unit, Fraction(cap))
     return Valuation(round_cents(quantity * unit), currency, basis)

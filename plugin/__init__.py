@@ -1,0 +1,31 @@
+"""claimdesk's web app. ``create_app`` builds it; importing this package builds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from plugin import config, errors, health
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure the claimdesk web app.
+
+    Settings: ``config.Defaults``, then the ``CLAIMDESK_*`` environment variables, or
+    ``test_config`` instead of the environment when it is given.
+
+    Raises:
+        errors.ConfigError: a required setting is missing or unusable (one line).
+    """
+    app = Flask(__name__)
+    app.config.from_object(config.Defaults)
+    if test_config is None:
+        app.config.from_prefixed_env(config.PREFIX)
+    else:
+        app.config.update(test_config)
+    config.check_required(app.config)
+    errors.register_error_handlers(app)
+    app.register_blueprint(health.bp)
+    return app
