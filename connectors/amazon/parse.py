@@ -367,15 +367,26 @@ def _first_char(text: io.TextIOWrapper, name: str) -> str:
             return char
 
 
-def _classify_line(header_line: str, name: str) -> tuple[ReportKind, list[str], str]:
+def _classify_line(header_line: str, name: str) -> tuple[ReportKind, list[str], str, bool]:
+    """Recognise the header; also say how the file is written: delimiter and quoting.
+
+    Amazon's tab-separated downloads are not quoted: a ``"`` in them is a literal inch mark
+    (``Mug 12" wide``). Comma-separated files, and tab files whose header is quoted, follow
+    CSV quoting rules.
+    """
     delimiter = "\t" if "\t" in header_line else ","
-    header = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter), [])
+    quoted = delimiter == "," or '"' in header_line
+    line = header_line.rstrip("\r\n")
+    if quoted:
+        header = next(csv.reader([line], delimiter=delimiter), [])
+    else:
+        header = line.split(delimiter)
     columns = [_ALIASES.get(c, c) for c in (normalize_header(h) for h in header)]
     try:
         kind = classify_columns(columns)
     except ValueError as exc:
         raise ReportError(name, str(exc), line=1) from None
-    return kind, columns, delimiter
+    return kind, columns, delimiter, quoted
 
 
 def _read(
@@ -391,8 +402,8 @@ def _read(
             text = io.TextIOWrapper(stream, encoding=encoding, newline="")
             if _first_char(text, name) in "{[":
                 return _read_json(text, name)
-            kind, columns, delimiter = _classify_line(text.readline(), name)
-            records = _Records(text, delimiter, _needles(kind, ledger_events))
+            kind, columns, delimiter, quoted = _classify_line(text.readline(), name)
+            records = _Records(text, delimiter, quoted, _needles(kind, ledger_events))
             rows = _ROW_READERS[kind](records, columns, name, ledger_events, orders)
             if not records.seen_any:
                 raise ReportError(name, "header only, no data rows", line=1)
@@ -427,9 +438,16 @@ class _Records:
     event type is part of the text, so a record without it cannot be wanted.
     """
 
-    def __init__(self, lines: Iterable[str], delimiter: str, needles: tuple[str, ...] | None):
+    def __init__(
+        self,
+        lines: Iterable[str],
+        delimiter: str,
+        quoted: bool,
+        needles: tuple[str, ...] | None,
+    ):
         self.lines = lines
         self.delimiter = delimiter
+        self.quoted = quoted
         self.needles = needles
         self.seen_any = False
         self.line = 1
@@ -457,7 +475,7 @@ class _Records:
                 self.seen_any = True
                 if not self._wanted(line):
                     continue
-                if '"' not in line:
+                if not self.quoted or '"' not in line:
                     yield self.line, line.rstrip("\r\n").split(delimiter)
                     continue
                 start = self.line

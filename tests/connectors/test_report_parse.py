@@ -288,3 +288,16 @@ def test_values() -> None:
     assert parse_utc_day("2026-09-15T08:12:00Z", "PostedDate") == date(2026, 9, 15)
     with pytest.raises(ValueError, match="not a number"):
         parse_decimal("NaN", "amount")
+
+
+def test_tab_downloads_keep_literal_quotes() -> None:
+    """Amazon's TSV is unquoted: an inch mark must not swallow the following lines."""
+    text = LEDGER_TSV.replace("\tMug\t", '\tMug 12" wide\t', 1)
+    rows = read(text.encode()).rows
+    assert [r.reference_id for r in rows] == ["111", "999", "FBA15ABC"]
+
+
+def test_quoted_csv_with_inch_mark_inside_quotes() -> None:
+    text = as_csv(LEDGER_TSV.replace("\tMug\t", '\tMug 12" wide, "blue"\t', 1))
+    rows = read(text.encode()).rows
+    assert [r.reference_id for r in rows] == ["111", "999", "FBA15ABC"]
