@@ -3,6 +3,9 @@
 Every row keeps its ``source`` (file and line, or JSON path) so a claim can cite it.
 ``key()`` returns the values the engine reads: two rows with equal keys are the same
 row when several files of one kind are merged (spec §1).
+
+Rows are plain slotted dataclasses, not frozen ones: a reader builds millions of them and
+a frozen dataclass costs ten times as much to construct. Treat them as read-only.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class ReportKind(StrEnum):
@@ -31,8 +35,7 @@ class ReportKind(StrEnum):
         return self is not ReportKind.COSTS
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """Where a row came from: a file and 1-based line, or a file and JSON path."""
 
     file: str
@@ -40,7 +43,7 @@ class Source:
     path: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LedgerRow:
     """One Inventory Ledger detail row (GET_LEDGER_DETAIL_VIEW_DATA)."""
 
@@ -75,7 +78,7 @@ class LedgerRow:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReimbursementRow:
     """One FBA Reimbursements row (GET_FBA_REIMBURSEMENTS_DATA)."""
 
@@ -118,7 +121,7 @@ class ReimbursementRow:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReturnRow:
     """One FBA Customer Returns row (GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA)."""
 
@@ -151,7 +154,7 @@ class ReturnRow:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderRow:
     """One All Orders flat-file row (one order item)."""
 
@@ -178,7 +181,7 @@ class OrderRow:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RefundItem:
     """One ShipmentItemAdjustmentList entry of a refund event."""
 
@@ -188,7 +191,7 @@ class RefundItem:
     currency: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RefundEvent:
     """One Finances v0 RefundEventList element."""
 
@@ -203,7 +206,7 @@ class RefundEvent:
         return (self.identity,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InboundShipment:
     """One Fulfillment Inbound v0 ShipmentData element."""
 
@@ -217,7 +220,7 @@ class InboundShipment:
         return (self.identity,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InboundItem:
     """One Fulfillment Inbound v0 ItemData element."""
 
@@ -233,7 +236,7 @@ class InboundItem:
         return (self.identity,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CostRow:
     """One row of the seller's unit costs (sku, unit_cost, currency)."""
 

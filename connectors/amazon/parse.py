@@ -150,11 +150,11 @@ def _require(kind: ReportKind, present: set[str], required: dict[str, str]) -> N
 
 
 def parse_int(text: str, column: str) -> int:
-    value = text.strip()
     try:
-        return int(value)
+        return int(text)  # int() ignores surrounding white space
     except ValueError:
         pass
+    value = text.strip()
     try:  # "3.0" is a whole number written by a spreadsheet
         number = Decimal(value)
     except InvalidOperation:
@@ -320,19 +320,23 @@ def read_report(
     name: str,
     *,
     ledger_events: Collection[str] | None = None,
+    receipts_of: Collection[str] | None = None,
     orders: OrderFilter | None = None,
 ) -> ParsedReport:
     """Read one file whole: recognise it, then return every row (or raise ReportError).
 
-    ``ledger_events`` keeps only ledger rows of those canonical event types (``"adjustments"``);
-    ``orders`` keeps only the All Orders rows it wants.
+    ``ledger_events`` keeps only ledger rows of those canonical event types (``"adjustments"``)
+    and ``receipts_of`` only the Receipts rows of those shipments; ``orders`` keeps only the
+    All Orders rows it wants. Rows left out are never split, which is what makes a
+    million-row ledger cheap.
     """
+    wanted = _Wanted(ledger_events, receipts_of, orders)
     try:
-        return _read(opener, name, "utf-8-sig", ledger_events, orders)
+        return _read(opener, name, "utf-8-sig", wanted)
     except UnicodeDecodeError:
         pass  # not UTF-8: Excel on Windows saves cp1252; read it again from the start
     try:
-        return _read(opener, name, "cp1252", ledger_events, orders)
+        return _read(opener, name, "cp1252", wanted)
     except UnicodeDecodeError as exc:
         raise ReportError(name, f"text is neither UTF-8 nor cp1252 (byte {exc.start})") from None
 
@@ -389,13 +393,62 @@ def _classify_line(header_line: str, name: str) -> tuple[ReportKind, list[str], 
     return kind, columns, delimiter, quoted
 
 
-def _read(
-    opener: Opener,
-    name: str,
-    encoding: str,
-    ledger_events: Collection[str] | None,
-    orders: OrderFilter | None,
-) -> ParsedReport:
+@dataclass(frozen=True)
+class _Wanted:
+    """What the caller wants of the file (None: everything)."""
+
+    ledger_events: Collection[str] | None
+    receipts_of: Collection[str] | None
+    orders: OrderFilter | None
+
+    def wants_ledger(self, event_type: str, reference_id: str) -> bool:
+        if self.ledger_events is not None and event_type not in self.ledger_events:
+            return False
+        return (
+            event_type != "receipts"
+            or self.receipts_of is None
+            or reference_id in self.receipts_of
+        )
+
+    def line_test(
+        self, kind: ReportKind, columns: Sequence[str], delimiter: str
+    ) -> Callable[[str], bool] | None:
+        """A cheap test on a record's raw text; False means the record cannot be wanted."""
+        if kind is ReportKind.LEDGER:
+            return self._ledger_test()
+        if kind is ReportKind.ORDERS:
+            return _order_test(columns, delimiter, self.orders)
+        return None
+
+    def _ledger_test(self) -> Callable[[str], bool] | None:
+        # Event types are single words (``Adjustments``); a line holding none of their
+        # spellings (as written, lower or upper case) cannot be wanted.
+        events = self.ledger_events
+        if events is None or any(not event.isalnum() for event in events):
+            return None
+        receipts_of = tuple(self.receipts_of) if self.receipts_of is not None else None
+        always = tuple(
+            spelling
+            for event in sorted(events)
+            if event != "receipts" or receipts_of is None
+            for spelling in (event, event.upper(), event.capitalize())
+        )
+        receipts = ("receipts", "RECEIPTS", "Receipts") if receipts_of is not None else ()
+        shipments = receipts_of or ()
+
+        def test(text: str) -> bool:
+            for spelling in always:
+                if spelling in text:
+                    return True
+            for spelling in receipts:
+                if spelling in text:
+                    return any(shipment in text for shipment in shipments)
+            return False
+
+        return test
+
+
+def _read(opener: Opener, name: str, encoding: str, wanted: _Wanted) -> ParsedReport:
     records: _Records | None = None
     try:
         with open_bytes(opener, name) as stream:
@@ -403,8 +456,8 @@ def _read(
             if _first_char(text, name) in "{[":
                 return _read_json(text, name)
             kind, columns, delimiter, quoted = _classify_line(text.readline(), name)
-            records = _Records(text, delimiter, quoted, _needles(kind, ledger_events))
-            rows = _ROW_READERS[kind](records, columns, name, ledger_events, orders)
+            records = _Records(text, delimiter, quoted, wanted.line_test(kind, columns, delimiter))
+            rows = _ROW_READERS[kind](records, columns, name, wanted)
             if not records.seen_any:
                 raise ReportError(name, "header only, no data rows", line=1)
             return ParsedReport(name, kind, rows)
@@ -417,11 +470,27 @@ def _read(
         raise ReportError(name, "a quoted field is never closed", line=exc.line) from None
 
 
-def _needles(kind: ReportKind, ledger_events: Collection[str] | None) -> tuple[str, ...] | None:
-    """Lower-case text one of which a wanted ledger line must contain, or None (keep all)."""
-    if kind is not ReportKind.LEDGER or ledger_events is None:
+def _order_test(
+    columns: Sequence[str], delimiter: str, wanted: OrderFilter | None
+) -> Callable[[str], bool] | None:
+    """Decide on an All Orders record from its order and SKU cells alone.
+
+    Millions of order lines can matter to no claim; splitting only up to the cells we test
+    (``maxsplit``) costs a fraction of splitting all thirty-odd columns.
+    """
+    if wanted is None or "amazonorderid" not in columns or "sku" not in columns:
         return None
-    return tuple(sorted(ledger_events))
+    i_order, i_sku = columns.index("amazonorderid"), columns.index("sku")
+    last = max(i_order, i_sku)
+    order_ids, skus = wanted.order_ids, wanted.skus
+
+    def test(text: str) -> bool:
+        cells = text.split(delimiter, last + 1)
+        if len(cells) <= last or '"' in text:
+            return True  # short or quoted: let the full reader decide
+        return cells[i_order].strip() in order_ids or cells[i_sku].strip() in skus
+
+    return test
 
 
 class _UnclosedQuote(Exception):
@@ -432,10 +501,10 @@ class _UnclosedQuote(Exception):
 class _Records:
     """Iterate (first physical line number, fields) over the records after the header.
 
-    Unquoted lines are split with ``str.split`` (several times faster than ``csv``); a line
-    with quotes, and a quoted field that runs over several lines, goes through ``csv``.
-    ``needles`` drops a record early when its lower-cased text holds none of them: the
-    event type is part of the text, so a record without it cannot be wanted.
+    Unquoted lines are split with ``str.split`` (several times faster than ``csv``); in a
+    quoted file, a line with quotes, and a quoted field that runs over several lines, goes
+    through ``csv``. ``test`` drops a complete record, before it is split, when its raw
+    text shows it cannot be wanted.
     """
 
     def __init__(
@@ -443,73 +512,93 @@ class _Records:
         lines: Iterable[str],
         delimiter: str,
         quoted: bool,
-        needles: tuple[str, ...] | None,
+        test: Callable[[str], bool] | None,
     ):
         self.lines = lines
         self.delimiter = delimiter
         self.quoted = quoted
-        self.needles = needles
+        self.test = test
         self.seen_any = False
         self.line = 1
 
-    def _wanted(self, text: str) -> bool:
-        if self.needles is None:
-            return True
-        lowered = text.lower()
-        return any(needle in lowered for needle in self.needles)
-
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        delimiter = self.delimiter
+        delimiter, quoted, test = self.delimiter, self.quoted, self.test
         pending: list[str] = []
-        start = 0
+        start = number = self.line
         for line in self.lines:
-            self.line += 1
+            number += 1
             if pending:
                 pending.append(line)
                 if sum(part.count('"') for part in pending) % 2:
                     continue  # the quoted field goes on
                 record, pending = "".join(pending), []
+            elif not quoted or '"' not in line:
+                if not self.seen_any and line.strip():
+                    self.seen_any = True
+                if test is not None and not test(line):
+                    continue
+                fields = line.rstrip("\r\n").split(delimiter)
+                if len(fields) == 1 and not fields[0].strip():
+                    continue  # a blank line
+                self.line = number
+                yield number, fields
+                continue
             else:
-                if not line.strip():
-                    continue
                 self.seen_any = True
-                if not self._wanted(line):
-                    continue
-                if not self.quoted or '"' not in line:
-                    yield self.line, line.rstrip("\r\n").split(delimiter)
-                    continue
-                start = self.line
+                start = number
                 if line.count('"') % 2:
                     pending = [line]
                     continue
                 record = line
-            if self._wanted(record):
+            if test is None or test(record):
+                self.line = number
                 yield start, next(csv.reader([record], delimiter=delimiter, strict=True))
+        self.line = number
         if pending:
             raise _UnclosedQuote(start)
 
 
-class _Row:
-    """Field access by canonical column name, with errors that name the column."""
+class _Columns:
+    """Positions of the canonical columns in a header; an absent column reads as empty.
 
-    __slots__ = ("fields", "index")
+    Rows are padded to ``width`` so readers index fields directly (this is the hot loop).
+    """
 
-    def __init__(self, index: dict[str, int]):
-        self.index = index
-        self.fields: list[str] = []
+    def __init__(self, columns: Sequence[str]):
+        self.positions: dict[str, int] = {}
+        for position, column in enumerate(columns):
+            self.positions.setdefault(column, position)
+        self.missing = len(columns)  # index of the padding cell
+        self.width = len(columns) + 1
 
-    def get(self, column: str) -> str:
-        position = self.index.get(column)
-        if position is None or position >= len(self.fields):
-            return ""
-        return self.fields[position].strip()
+    def __getitem__(self, column: str) -> int:
+        return self.positions.get(column, self.missing)
+
+    def pad(self, fields: list[str]) -> list[str]:
+        if len(fields) < self.width:
+            fields.extend([""] * (self.width - len(fields)))
+        return fields
 
 
-def _index(columns: Sequence[str]) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for position, column in enumerate(columns):
-        index.setdefault(column, position)
-    return index
+class _Cache(dict[str, Any]):
+    """Memoize a parser over the few distinct values a column repeats (dates, codes)."""
+
+    def __init__(self, parse: Callable[[str], Any]):
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, text: str) -> Any:
+        value = self[text] = self.parse(text)
+        return value
+
+
+class _ReasonCache(dict[tuple[str, str, bool], str]):
+    """``ledger_reason_code`` memoized on (reason, disposition, increase?)."""
+
+    def __missing__(self, key: tuple[str, str, bool]) -> str:
+        reason, disposition, increase = key
+        value = self[key] = ledger_reason_code(reason, disposition, 1 if increase else -1)
+        return value
 
 
 def _fail(name: str, line: int, exc: ValueError) -> ReportError:
@@ -520,35 +609,43 @@ def _read_ledger(
     records: Iterable[tuple[int, list[str]]],
     columns: Sequence[str],
     name: str,
-    events: Collection[str] | None,
-    _orders: OrderFilter | None,
+    wanted: _Wanted,
 ) -> list[LedgerRow]:
-    row = _Row(_index(columns))
+    at = _Columns(columns)
+    i_date, i_fnsku, i_asin, i_msku = at["date"], at["fnsku"], at["asin"], at["msku"]
+    i_event, i_reference, i_quantity = at["eventtype"], at["referenceid"], at["quantity"]
+    i_fc, i_disposition, i_reason = at["fulfillmentcenter"], at["disposition"], at["reason"]
+    i_country, i_unreconciled = at["country"], at["unreconciledquantity"]
+    event_types = _Cache(normalize_header)
+    days = _Cache(lambda text: parse_day(text, "Date"))
+    reasons = _ReasonCache()
     rows: list[LedgerRow] = []
+    append = rows.append
     for line, fields in records:
-        row.fields = fields
+        at.pad(fields)
         try:
-            event_type = normalize_header(row.get("eventtype"))
-            if events is not None and event_type not in events:
+            event_type = event_types[fields[i_event].strip()]
+            if not wanted.wants_ledger(event_type, fields[i_reference].strip()):
                 continue
-            quantity = parse_int(row.get("quantity"), "Quantity")
-            disposition = row.get("disposition")
-            rows.append(
+            quantity = parse_int(fields[i_quantity], "Quantity")
+            disposition = fields[i_disposition].strip()
+            unreconciled = fields[i_unreconciled]
+            append(
                 LedgerRow(
-                    date=parse_day(row.get("date"), "Date"),
-                    fnsku=row.get("fnsku"),
-                    asin=row.get("asin"),
-                    msku=row.get("msku"),
+                    date=days[fields[i_date].strip()],
+                    fnsku=fields[i_fnsku].strip(),
+                    asin=fields[i_asin].strip(),
+                    msku=fields[i_msku].strip(),
                     event_type=event_type,
-                    reference_id=row.get("referenceid"),
+                    reference_id=fields[i_reference].strip(),
                     quantity=quantity,
-                    fulfillment_center=row.get("fulfillmentcenter"),
+                    fulfillment_center=fields[i_fc].strip(),
                     disposition=disposition,
-                    reason=ledger_reason_code(row.get("reason"), disposition, quantity),
-                    country=row.get("country"),
-                    unreconciled_quantity=parse_optional_int(
-                        row.get("unreconciledquantity"), "Unreconciled Quantity"
-                    ),
+                    reason=reasons[fields[i_reason], disposition, quantity > 0],
+                    country=fields[i_country].strip(),
+                    unreconciled_quantity=parse_int(unreconciled, "Unreconciled Quantity")
+                    if unreconciled.strip()
+                    else None,
                     source=Source(name, line),
                 )
             )
@@ -561,41 +658,44 @@ def _read_reimbursements(
     records: Iterable[tuple[int, list[str]]],
     columns: Sequence[str],
     name: str,
-    _events: Collection[str] | None,
-    _orders: OrderFilter | None,
+    _wanted: _Wanted,
 ) -> list[ReimbursementRow]:
-    row = _Row(_index(columns))
-    has_total = "quantityreimbursedtotal" in columns
+    at = _Columns(columns)
+    has_total = "quantityreimbursedtotal" in at.positions
     rows: list[ReimbursementRow] = []
     for line, fields in records:
-        row.fields = fields
+        at.pad(fields)
+
+        def get(column: str, fields: list[str] = fields) -> str:
+            return fields[at[column]].strip()
+
         try:
-            cash = parse_optional_int(row.get("quantityreimbursedcash"), "quantity-reimbursed-cash")
+            cash = parse_optional_int(get("quantityreimbursedcash"), "quantity-reimbursed-cash")
             inventory = parse_optional_int(
-                row.get("quantityreimbursedinventory"), "quantity-reimbursed-inventory"
+                get("quantityreimbursedinventory"), "quantity-reimbursed-inventory"
             )
             if has_total:
-                total = parse_int(row.get("quantityreimbursedtotal"), "quantity-reimbursed-total")
+                total = parse_int(get("quantityreimbursedtotal"), "quantity-reimbursed-total")
             else:
                 total = (cash or 0) + (inventory or 0)
             rows.append(
                 ReimbursementRow(
-                    approval_date=parse_day(row.get("approvaldate"), "approval-date"),
-                    reimbursement_id=row.get("reimbursementid"),
-                    case_id=row.get("caseid"),
-                    amazon_order_id=row.get("amazonorderid"),
-                    reason=row.get("reason"),
-                    sku=row.get("sku"),
-                    fnsku=row.get("fnsku"),
-                    asin=row.get("asin"),
-                    currency=row.get("currencyunit").upper(),
-                    amount_per_unit=parse_decimal(row.get("amountperunit"), "amount-per-unit"),
-                    amount_total=parse_decimal(row.get("amounttotal"), "amount-total"),
+                    approval_date=parse_day(get("approvaldate"), "approval-date"),
+                    reimbursement_id=get("reimbursementid"),
+                    case_id=get("caseid"),
+                    amazon_order_id=get("amazonorderid"),
+                    reason=get("reason"),
+                    sku=get("sku"),
+                    fnsku=get("fnsku"),
+                    asin=get("asin"),
+                    currency=get("currencyunit").upper(),
+                    amount_per_unit=parse_decimal(get("amountperunit"), "amount-per-unit"),
+                    amount_total=parse_decimal(get("amounttotal"), "amount-total"),
                     quantity_cash=cash,
                     quantity_inventory=inventory,
                     quantity_total=total,
-                    original_reimbursement_id=row.get("originalreimbursementid"),
-                    original_reimbursement_type=row.get("originalreimbursementtype"),
+                    original_reimbursement_id=get("originalreimbursementid"),
+                    original_reimbursement_type=get("originalreimbursementtype"),
                     source=Source(name, line),
                 )
             )
@@ -608,28 +708,32 @@ def _read_returns(
     records: Iterable[tuple[int, list[str]]],
     columns: Sequence[str],
     name: str,
-    _events: Collection[str] | None,
-    _orders: OrderFilter | None,
+    _wanted: _Wanted,
 ) -> list[ReturnRow]:
-    row = _Row(_index(columns))
-    order_column = "orderid" if "orderid" in columns else "amazonorderid"
+    at = _Columns(columns)
+    i_order = at["orderid"] if "orderid" in at.positions else at["amazonorderid"]
+    i_date, i_sku, i_asin, i_fnsku = at["returndate"], at["sku"], at["asin"], at["fnsku"]
+    i_quantity, i_fc = at["quantity"], at["fulfillmentcenterid"]
+    i_disposition, i_reason, i_status = at["detaileddisposition"], at["reason"], at["status"]
+    i_lpn = at["licenseplatenumber"]
+    days = _Cache(lambda text: parse_day(text, "return-date"))
     rows: list[ReturnRow] = []
     for line, fields in records:
-        row.fields = fields
+        at.pad(fields)
         try:
             rows.append(
                 ReturnRow(
-                    return_date=parse_day(row.get("returndate"), "return-date"),
-                    order_id=row.get(order_column),
-                    sku=row.get("sku"),
-                    asin=row.get("asin"),
-                    fnsku=row.get("fnsku"),
-                    quantity=parse_int(row.get("quantity"), "quantity"),
-                    fulfillment_center=row.get("fulfillmentcenterid"),
-                    disposition=row.get("detaileddisposition").upper(),
-                    reason=row.get("reason").upper(),
-                    status=row.get("status"),
-                    license_plate_number=row.get("licenseplatenumber"),
+                    return_date=days[fields[i_date].strip()[:10]],
+                    order_id=fields[i_order].strip(),
+                    sku=fields[i_sku].strip(),
+                    asin=fields[i_asin].strip(),
+                    fnsku=fields[i_fnsku].strip(),
+                    quantity=parse_int(fields[i_quantity], "quantity"),
+                    fulfillment_center=fields[i_fc].strip(),
+                    disposition=fields[i_disposition].strip().upper(),
+                    reason=fields[i_reason].strip().upper(),
+                    status=fields[i_status].strip(),
+                    license_plate_number=fields[i_lpn].strip(),
                     source=Source(name, line),
                 )
             )
@@ -642,27 +746,32 @@ def _read_orders(
     records: Iterable[tuple[int, list[str]]],
     columns: Sequence[str],
     name: str,
-    _events: Collection[str] | None,
-    wanted: OrderFilter | None,
+    filters: _Wanted,
 ) -> list[OrderRow]:
-    row = _Row(_index(columns))
+    at = _Columns(columns)
+    i_order, i_sku, i_asin, i_quantity = at["amazonorderid"], at["sku"], at["asin"], at["quantity"]
+    i_currency, i_price, i_status = at["currency"], at["itemprice"], at["itemstatus"]
+    i_channel = at["saleschannel"]
+    wanted = filters.orders
+    order_ids = wanted.order_ids if wanted is not None else None
+    skus = wanted.skus if wanted is not None else None
     rows: list[OrderRow] = []
     for line, fields in records:
-        row.fields = fields
-        order_id, sku = row.get("amazonorderid"), row.get("sku")
-        if wanted is not None and not wanted.wants(order_id, sku):
+        at.pad(fields)
+        order_id, sku = fields[i_order].strip(), fields[i_sku].strip()
+        if order_ids is not None and order_id not in order_ids and sku not in skus:  # type: ignore[operator]
             continue
         try:
             rows.append(
                 OrderRow(
                     order_id=order_id,
                     sku=sku,
-                    asin=row.get("asin"),
-                    quantity=parse_int(row.get("quantity"), "quantity"),
-                    currency=row.get("currency").upper(),
-                    item_price=parse_decimal(row.get("itemprice"), "item-price"),
-                    item_status=row.get("itemstatus"),
-                    sales_channel=row.get("saleschannel"),
+                    asin=fields[i_asin].strip(),
+                    quantity=parse_int(fields[i_quantity], "quantity"),
+                    currency=fields[i_currency].strip().upper(),
+                    item_price=parse_decimal(fields[i_price], "item-price"),
+                    item_status=fields[i_status].strip(),
+                    sales_channel=fields[i_channel].strip(),
                     source=Source(name, line),
                 )
             )
@@ -675,23 +784,23 @@ def _read_costs(
     records: Iterable[tuple[int, list[str]]],
     columns: Sequence[str],
     name: str,
-    _events: Collection[str] | None,
-    _orders: OrderFilter | None,
+    _wanted: _Wanted,
 ) -> list[CostRow]:
-    row = _Row(_index(columns))
+    at = _Columns(columns)
+    i_sku, i_cost, i_currency = at["sku"], at["unitcost"], at["currency"]
     rows: list[CostRow] = []
     for line, fields in records:
-        row.fields = fields
+        at.pad(fields)
         try:
-            sku = row.get("sku")
+            sku = fields[i_sku].strip()
             if not sku:
                 raise ValueError("sku is empty")
-            cost = parse_decimal(row.get("unitcost"), "unit_cost")
+            cost = parse_decimal(fields[i_cost], "unit_cost")
             if cost is None or cost < 0:
-                raise ValueError(f"unit_cost {row.get('unitcost')!r} is not a positive amount")
-            currency = row.get("currency").upper()
+                raise ValueError(f"unit_cost {fields[i_cost].strip()!r} is not a positive amount")
+            currency = fields[i_currency].strip().upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
-                raise ValueError(f"currency {row.get('currency')!r} is not an ISO code")
+                raise ValueError(f"currency {fields[i_currency].strip()!r} is not an ISO code")
             rows.append(CostRow(sku, cost, currency, Source(name, line)))
         except ValueError as exc:
             raise _fail(name, line, exc) from None

@@ -7,7 +7,7 @@ duplicate files first (``plugin.domain.inputs.merge_rows``) and passes the clock
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -101,6 +101,46 @@ def find_claims(
     return sorted(claims, key=lambda claim: claim.identity)
 
 
+@dataclass(frozen=True)
+class OrderNeeds:
+    """The only All Orders rows that can change the claims: read these, skip millions."""
+
+    order_ids: frozenset[str]  # orders whose sales channel may give a claim's marketplace
+    skus: frozenset[str]  # SKUs whose claims may be valued at the average sale price
+
+
+def find_order_needs(
+    inputs: ClaimInputs, as_of: date, policy: PolicyTable = DEFAULT_POLICY
+) -> OrderNeeds:
+    """Which orders and SKUs the engine will look up in All Orders for these inputs.
+
+    Inventory claims (kinds 1, 2, 5) are netted first, without orders: only SKUs that still
+    have open units, no unit cost and a known marketplace need an average price. Order-based
+    claims need the sales channel only when no refund names the marketplace, and flags always.
+    """
+    context = _Context(replace(inputs, orders=()), as_of, policy)
+    inventory = [
+        *_warehouse_claims(context, WAREHOUSE_LOST, {"M", "5"}, {LOST_WAREHOUSE}, found=True),
+        *_warehouse_claims(context, WAREHOUSE_DAMAGED, {"E"}, {DAMAGED_WAREHOUSE}, found=False),
+        *_inbound_claims(context),
+    ]
+    skus = {
+        claim.sku
+        for claim in inventory
+        if claim.valuation_basis == valuation.UNKNOWN and claim.marketplace is not None
+    }
+    named = {}
+    for event in sorted(inputs.refunds, key=lambda e: (e.posted_date, _position(e.source))):
+        named.setdefault(event.order_id, normalize_marketplace(event.marketplace_name))
+    order_ids = {order for order, market in named.items() if market is None}
+    for row in inputs.returns:
+        if row.disposition in DAMAGED_RETURN and named.get(row.order_id) is None:
+            order_ids.add(row.order_id)
+        elif row.disposition == "SELLABLE" and row.reason in DISPUTED_REASONS:
+            order_ids.add(row.order_id)
+    return OrderNeeds(frozenset(order_ids), frozenset(skus))
+
+
 def status_on(as_of: date, opens_on: date, deadline: date) -> str:
     """``claimable`` inside the window (both ends count), ``waiting`` before, ``expired`` after."""
     if as_of < opens_on:
@@ -158,7 +198,7 @@ class _Context:
         self.inputs = inputs
         self.as_of = as_of
         self.policy = policy
-        self.prices = valuation.SalePrices(inputs.orders)
+        self.prices = valuation.SalePrices(inputs.orders, _inventory_skus(inputs))
         self.payouts, self.reversals = _apply_reversals(inputs.reimbursements)
         self.catalog = _catalog(inputs)
         self.channels: dict[str, str] = {}
@@ -224,6 +264,25 @@ def _apply_reversals(rows: Sequence[ReimbursementRow]) -> tuple[list[_Payout], l
     return payouts, unmatched
 
 
+def _inventory_skus(inputs: ClaimInputs) -> set[str]:
+    """SKUs whose claims may be valued at the average sale price (kinds 1, 2 and 5)."""
+    skus = {row.msku for row in inputs.ledger if row.event_type == "adjustments"}
+    return skus | {item.sku for item in inputs.items}
+
+
+def shortage_shipments(
+    shipments: Iterable[InboundShipment], items: Iterable[InboundItem]
+) -> frozenset[str]:
+    """CLOSED shipments with a SKU short: the only ones whose ledger Receipts rows matter."""
+    closed = {s.shipment_id for s in shipments if s.status == "CLOSED"}
+    balance: dict[tuple[str, str], int] = {}
+    for item in items:
+        if item.shipment_id in closed:
+            key = (item.shipment_id, item.sku)
+            balance[key] = balance.get(key, 0) + item.quantity_shipped - item.quantity_received
+    return frozenset(shipment for (shipment, _), missing in balance.items() if missing > 0)
+
+
 def _catalog(inputs: ClaimInputs) -> dict[str, tuple[str, str]]:
     """FNSKU and ASIN per SKU, from the first rows that name them."""
     catalog: dict[str, tuple[str, str]] = {}
@@ -234,8 +293,13 @@ def _catalog(inputs: ClaimInputs) -> dict[str, tuple[str, str]]:
         known_fnsku, known_asin = catalog.get(sku, ("", ""))
         catalog[sku] = (known_fnsku or fnsku, known_asin or asin)
 
+    # Only the ledger rows the engine reads: every other row (a Receipts row of a shipment with
+    # no shortage, say) may be left out by the reader, and must not change the answer.
+    clocks = shortage_shipments(inputs.shipments, inputs.items)
     for row in inputs.ledger:
-        if row.event_type in ("adjustments", "receipts"):
+        if row.event_type == "adjustments" or (
+            row.event_type == "receipts" and row.reference_id in clocks
+        ):
             learn(row.msku, row.fnsku, row.asin)
     for item in inputs.items:
         learn(item.sku, item.fnsku, "")
@@ -243,8 +307,7 @@ def _catalog(inputs: ClaimInputs) -> dict[str, tuple[str, str]]:
         learn(reimbursement.sku, reimbursement.fnsku, reimbursement.asin)
     for returned in inputs.returns:
         learn(returned.sku, returned.fnsku, returned.asin)
-    for order in inputs.orders:
-        learn(order.sku, "", order.asin)
+    # All Orders is not a source here: it is read only where it can change a claim.
     return catalog
 
 

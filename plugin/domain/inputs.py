@@ -21,8 +21,11 @@ class Keyed(Protocol):
 
 RowT = TypeVar("RowT", bound=Keyed)
 
-# The ledger event types the engine reads; the reader drops every other row early.
+# The ledger event types the engine reads; the reader drops every other row early. Of the
+# Receipts rows it needs only those of shipments with a shortage (claims.shortage_shipments).
 LEDGER_EVENTS = frozenset({"adjustments", "receipts"})
+# Ledger reasons whose losses the engine values (lost M/5, damaged E).
+LOSS_REASONS = frozenset({"M", "5", "E"})
 
 
 def merge_rows(files: Sequence[Sequence[RowT]]) -> list[RowT]:
@@ -77,6 +80,10 @@ def find_order_needs(
     could change nothing out of memory.
     """
     order_ids = {row.order_id for row in returns} | {event.order_id for event in refunds}
-    skus = {row.msku for row in ledger if row.event_type == "adjustments" and row.quantity < 0}
+    skus = {
+        row.msku
+        for row in ledger
+        if row.event_type == "adjustments" and row.quantity < 0 and row.reason in LOSS_REASONS
+    }
     skus |= {item.sku for item in items if item.quantity_shipped > item.quantity_received}
     return OrderNeeds(frozenset(order_ids), frozenset(skus - costs.keys()))

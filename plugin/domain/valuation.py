@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -26,19 +26,26 @@ NO_VALUE = Valuation(None, None, UNKNOWN)
 
 
 class SalePrices:
-    """Average sale price per (SKU, currency) over the All Orders rows that count."""
+    """Average sale price per (SKU, currency) over the All Orders rows that count.
 
-    def __init__(self, orders: Iterable[OrderRow]):
-        totals: dict[tuple[str, str], list[Fraction | int]] = {}
+    ``skus`` limits the work to the SKUs that may need a price (the rest are never asked).
+    """
+
+    def __init__(self, orders: Iterable[OrderRow], skus: Collection[str] | None = None):
+        # Decimal addition of prices with cents is exact; the division happens once, as Fraction.
+        prices: dict[tuple[str, str], Decimal] = {}
+        units: dict[tuple[str, str], int] = {}
         for row in orders:
             if row.quantity <= 0 or row.item_price is None:
                 continue
+            if skus is not None and row.sku not in skus:
+                continue
             if row.item_status.strip().lower() == "cancelled":
                 continue
-            entry = totals.setdefault((row.sku, row.currency), [Fraction(0), 0])
-            entry[0] += Fraction(row.item_price)
-            entry[1] += row.quantity
-        self._averages = {key: Fraction(price) / count for key, (price, count) in totals.items()}
+            key = (row.sku, row.currency)
+            prices[key] = prices.get(key, Decimal(0)) + row.item_price
+            units[key] = units.get(key, 0) + row.quantity
+        self._averages = {key: Fraction(prices[key]) / units[key] for key in prices}
 
     def average(self, sku: str, currency: str) -> Fraction | None:
         return self._averages.get((sku, currency))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -15,8 +15,14 @@ from typing import IO, Any
 from connectors.amazon.models import ReportKind
 from connectors.amazon.parse import OrderFilter, ParsedReport, read_report, sniff_kind
 from connectors.errors import ReportError
-from plugin.domain.claims import Claim, ClaimInputs, find_claims
-from plugin.domain.inputs import LEDGER_EVENTS, find_order_needs, merge_costs, merge_rows
+from plugin.domain.claims import (
+    Claim,
+    ClaimInputs,
+    find_claims,
+    find_order_needs,
+    shortage_shipments,
+)
+from plugin.domain.inputs import LEDGER_EVENTS, merge_costs, merge_rows
 from plugin.domain.policy import DEFAULT_POLICY, PolicyTable
 
 logger = logging.getLogger(__name__)
@@ -78,7 +84,12 @@ class FolderReader:
             return str(path)
 
     def read_all(self, paths: Sequence[Path]) -> None:
-        """Read every file but All Orders now; orders wait until we know what they must give."""
+        """Read every file but All Orders, ledgers last; orders wait for ``read_orders``.
+
+        The inbound documents go first: they name the only shipments whose ledger Receipts
+        rows the engine needs, so the (large) ledgers can skip the rest unsplit.
+        """
+        ledgers: list[tuple[Path, str]] = []
         for path in paths:
             name = self.name(path)
             try:
@@ -88,8 +99,15 @@ class FolderReader:
                 continue
             if kind is ReportKind.ORDERS:
                 self.orders.append((path, name))
+            elif kind is ReportKind.LEDGER:
+                ledgers.append((path, name))
             else:
-                self.read_one(path, name, ledger_events=LEDGER_EVENTS)
+                self.read_one(path, name)
+        clocks = shortage_shipments(
+            self.merged(ReportKind.INBOUND_SHIPMENTS), self.merged(ReportKind.INBOUND_ITEMS)
+        )
+        for path, name in ledgers:
+            self.read_one(path, name, ledger_events=LEDGER_EVENTS, receipts_of=clocks)
 
     def read_one(self, path: Path, name: str, **options: Any) -> ParsedReport | None:
         try:
@@ -116,8 +134,13 @@ class FolderReader:
         return merge_rows([report.rows for report in self.by_kind[kind]])
 
 
-def reconcile_folder(directory: Path, as_of: date, *, costs_file: Path | None = None,
-                     policy: PolicyTable = DEFAULT_POLICY) -> Reconciliation:
+def reconcile_folder(
+    directory: Path,
+    as_of: date,
+    *,
+    costs_file: Path | None = None,
+    policy: PolicyTable = DEFAULT_POLICY,
+) -> Reconciliation:
     """Read ``directory`` and return the claims on ``as_of``.
 
     ``costs_file`` overrides, per SKU, any costs file found in the folder.
@@ -131,26 +154,26 @@ def reconcile_folder(directory: Path, as_of: date, *, costs_file: Path | None = 
             if report.kind is not ReportKind.COSTS:
                 reader.by_kind[report.kind].remove(report)
                 reader.read.pop()
-                reader.skip(ReportError(str(costs_file), "--costs is not a costs file "
-                                                         "(columns sku,unit_cost,currency)"))
+                reader.skip(
+                    ReportError(
+                        str(costs_file),
+                        "--costs is not a costs file (columns sku,unit_cost,currency)",
+                    )
+                )
             else:
                 reader.by_kind[ReportKind.COSTS].remove(report)
                 override = report.rows
     costs = merge_costs((r.rows for r in reader.by_kind[ReportKind.COSTS]), override)
-    ledger = reader.merged(ReportKind.LEDGER)
-    returns = reader.merged(ReportKind.RETURNS)
-    refunds = reader.merged(ReportKind.FINANCES)
-    items = reader.merged(ReportKind.INBOUND_ITEMS)
-    needs = find_order_needs(ledger, returns, refunds, items, costs)
-    reader.read_orders(OrderFilter(needs.order_ids, needs.skus))
     inputs = ClaimInputs(
-        ledger=ledger,
+        ledger=reader.merged(ReportKind.LEDGER),
         reimbursements=reader.merged(ReportKind.REIMBURSEMENTS),
-        returns=returns,
-        orders=reader.merged(ReportKind.ORDERS),
-        refunds=refunds,
+        returns=reader.merged(ReportKind.RETURNS),
+        refunds=reader.merged(ReportKind.FINANCES),
         shipments=reader.merged(ReportKind.INBOUND_SHIPMENTS),
-        items=items,
+        items=reader.merged(ReportKind.INBOUND_ITEMS),
         costs=costs,
     )
+    needs = find_order_needs(inputs, as_of, policy)
+    reader.read_orders(OrderFilter(needs.order_ids, needs.skus))
+    inputs = replace(inputs, orders=reader.merged(ReportKind.ORDERS))
     return Reconciliation(as_of, find_claims(inputs, as_of, policy), reader.skipped, reader.read)

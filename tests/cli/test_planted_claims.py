@@ -68,8 +68,13 @@ def test_every_kind_and_status_is_planted(tmp_path: Path) -> None:
     generate_seller(tmp_path, seed=5, as_of=AS_OF, ledger_rows=3000)
     _, expected = planted(tmp_path)
     pairs = {(c["kind"], c["status"]) for c in expected}
-    for kind in ("warehouse_lost", "warehouse_damaged", "return_not_received",
-                 "return_damaged_by_amazon", "inbound_shortage"):
+    for kind in (
+        "warehouse_lost",
+        "warehouse_damaged",
+        "return_not_received",
+        "return_damaged_by_amazon",
+        "inbound_shortage",
+    ):
         for status in ("claimable", "waiting", "expired"):
             assert (kind, status) in pairs, (kind, status)
     assert ("return_disputed_grading", "review") in pairs
@@ -81,3 +86,32 @@ def test_layouts_give_the_same_claims(tmp_path: Path) -> None:
     generate_seller(tmp_path / "tsv", seed=9, as_of=AS_OF, ledger_rows=3000, layout="tsv")
     generate_seller(tmp_path / "csv", seed=9, as_of=AS_OF, ledger_rows=3000, layout="csv")
     assert found(tmp_path / "tsv", AS_OF)[0] == found(tmp_path / "csv", AS_OF)[0]
+
+
+def test_skipping_rows_early_changes_nothing(tmp_path: Path) -> None:
+    """The reader leaves out rows the engine cannot use; reading everything gives the same."""
+    from connectors.amazon.models import ReportKind
+    from connectors.amazon.parse import read_report
+    from plugin.domain.claims import ClaimInputs, find_claims
+    from plugin.domain.inputs import merge_costs, merge_rows
+    from plugin.services.reconcile import list_input_files
+
+    generate_seller(tmp_path, seed=4, as_of=AS_OF, ledger_rows=4000)
+    by_kind: dict[ReportKind, list[list[object]]] = {kind: [] for kind in ReportKind}
+    for path in list_input_files(tmp_path):
+        if path.name == "notes.txt":
+            continue
+        report = read_report(lambda p=path: p.open("rb"), path.name)  # no filters at all
+        by_kind[report.kind].append(report.rows)
+    everything = ClaimInputs(
+        ledger=merge_rows(by_kind[ReportKind.LEDGER]),  # type: ignore[arg-type]
+        reimbursements=merge_rows(by_kind[ReportKind.REIMBURSEMENTS]),  # type: ignore[arg-type]
+        returns=merge_rows(by_kind[ReportKind.RETURNS]),  # type: ignore[arg-type]
+        orders=merge_rows(by_kind[ReportKind.ORDERS]),  # type: ignore[arg-type]
+        refunds=merge_rows(by_kind[ReportKind.FINANCES]),  # type: ignore[arg-type]
+        shipments=merge_rows(by_kind[ReportKind.INBOUND_SHIPMENTS]),  # type: ignore[arg-type]
+        items=merge_rows(by_kind[ReportKind.INBOUND_ITEMS]),  # type: ignore[arg-type]
+        costs=merge_costs(by_kind[ReportKind.COSTS]),  # type: ignore[arg-type]
+    )
+    assert len(everything.ledger) > 3000
+    assert find_claims(everything, AS_OF) == reconcile_folder(tmp_path, AS_OF).claims

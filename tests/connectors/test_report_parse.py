@@ -301,3 +301,23 @@ def test_quoted_csv_with_inch_mark_inside_quotes() -> None:
     text = as_csv(LEDGER_TSV.replace("\tMug\t", '\tMug 12" wide, "blue"\t', 1))
     rows = read(text.encode()).rows
     assert [r.reference_id for r in rows] == ["111", "999", "FBA15ABC"]
+
+
+def test_receipts_filter_keeps_only_named_shipments() -> None:
+    text = LEDGER_TSV + LEDGER_TSV.splitlines(keepends=True)[3].replace("FBA15ABC", "FBA15XYZ")
+    rows = read(
+        text.encode(), ledger_events={"adjustments", "receipts"}, receipts_of={"FBA15XYZ"}
+    ).rows
+    assert [r.reference_id for r in rows] == ["111", "FBA15XYZ"]
+    quoted = read(
+        as_csv(text).encode(), ledger_events={"adjustments", "receipts"}, receipts_of={"FBA15XYZ"}
+    ).rows
+    assert [r.reference_id for r in quoted] == ["111", "FBA15XYZ"]
+
+
+def test_filtered_multiline_quoted_record_is_not_split_apart() -> None:
+    """A record left out by the filter must be skipped whole, not line by line."""
+    text = as_csv(LEDGER_TSV).replace('"Shipments"', '"Shipments"', 1)
+    text = text.replace('"Mug","Shipments"', '"Mug\r\nwith a second line","Shipments"')
+    rows = read(text.encode(), ledger_events={"adjustments", "receipts"}).rows
+    assert [(r.reference_id, r.source.line) for r in rows] == [("111", 2), ("FBA15ABC", 5)]
