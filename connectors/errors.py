@@ -28,3 +28,44 @@ class ReportError(ConnectorError):
         if self.path is not None:
             return f"{self.path}: {self.reason}"
         return self.reason
+
+
+class AuthError(ConnectorError):
+    """The credentials were refused (LWA ``invalid_grant``/``invalid_client``, HTTP 401/403).
+
+    Retrying will not help: the installation needs reconnecting.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, code: str = ""):
+        self.status = status
+        self.code = code
+        super().__init__(message)
+
+
+class NotFound(ConnectorError):
+    """The thing asked for does not exist (HTTP 404)."""
+
+    def __init__(self, message: str, *, code: str = ""):
+        self.code = code
+        super().__init__(message)
+
+
+class RateLimited(ConnectorError):
+    """Throttled, and waiting longer was not allowed: try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class UpstreamError(ConnectorError):
+    """The service answered with an error that is not about credentials, absence or quota.
+
+    ``status`` is the HTTP status (0 when no answer came: connection refused, timeout), ``code``
+    the service's own error code (SP-API ``errors[0].code``) when it gave one.
+    """
+
+    def __init__(self, message: str, *, status: int, code: str = ""):
+        self.status = status
+        self.code = code
+        super().__init__(message)

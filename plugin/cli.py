@@ -17,8 +17,9 @@ from plugin.domain.policy import DEFAULT_POLICY, PolicyError, PolicyTable, parse
 class _Day(click.ParamType):
     name = "YYYY-MM-DD"
 
-    def convert(self, value: object, param: click.Parameter | None,
-                ctx: click.Context | None) -> date:
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
         if isinstance(value, date):
             return value
         try:
@@ -34,8 +35,11 @@ DAY = _Day()
 @click.option("-v", "--verbose", is_flag=True, help="Log what is read and skipped.")
 def main(verbose: bool) -> None:
     """claimdesk: order context next to the Zendesk ticket, and the money Amazon owes."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 def load_policy(path: Path | None) -> PolicyTable:
@@ -53,15 +57,25 @@ def load_policy(path: Path | None) -> PolicyTable:
 
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--as-of", "as_of", type=DAY, default=None,
-              help="The day to judge windows on (default: today).")
-@click.option("--costs", "costs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Unit costs CSV (sku,unit_cost,currency); overrides costs in DIRECTORY.")
-@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False,
-              path_type=Path), help="JSON overrides of the claim-window table.")
+@click.option(
+    "--as-of", "as_of", type=DAY, default=None, help="The day to judge windows on (default: today)."
+)
+@click.option(
+    "--costs",
+    "costs",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Unit costs CSV (sku,unit_cost,currency); overrides costs in DIRECTORY.",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON overrides of the claim-window table.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def reconcile(directory: Path, as_of: date | None, costs: Path | None,
-              policy_file: Path | None, as_json: bool) -> None:
+def reconcile(
+    directory: Path, as_of: date | None, costs: Path | None, policy_file: Path | None, as_json: bool
+) -> None:
     """Find what Amazon still owes in a folder of Amazon reports."""
     from plugin.reporting import claims_document, render_table
     from plugin.services.reconcile import reconcile_folder
@@ -78,30 +92,73 @@ def reconcile(directory: Path, as_of: date | None, costs: Path | None,
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", type=int, required=True, help="Same seed, same files.")
-@click.option("--skus", type=click.IntRange(min=1), default=40, show_default=True,
-              help="Catalogue size (raised to what the planted scenarios need).")
-@click.option("--days", type=click.IntRange(min=30), default=400, show_default=True,
-              help="Days of history before --as-of.")
-@click.option("--ledger-rows", "ledger_rows", type=click.IntRange(min=0), default=20_000,
-              show_default=True, help="Inventory Ledger rows to write in all.")
-@click.option("--layout", type=click.Choice(["tsv", "csv"]), default="tsv", show_default=True,
-              help="tsv: Amazon's downloads; csv: quoted, BOM, CRLF, sentence case, gzip.")
+@click.option(
+    "--skus",
+    type=click.IntRange(min=1),
+    default=40,
+    show_default=True,
+    help="Catalogue size (raised to what the planted scenarios need).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=30),
+    default=400,
+    show_default=True,
+    help="Days of history before --as-of.",
+)
+@click.option(
+    "--ledger-rows",
+    "ledger_rows",
+    type=click.IntRange(min=0),
+    default=20_000,
+    show_default=True,
+    help="Inventory Ledger rows to write in all.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["tsv", "csv"]),
+    default="tsv",
+    show_default=True,
+    help="tsv: Amazon's downloads; csv: quoted, BOM, CRLF, sentence case, gzip.",
+)
 @click.option("--as-of", "as_of", type=DAY, default=None, help="Last day of data (default: today).")
-def generate(directory: Path, seed: int, skus: int, days: int, ledger_rows: int, layout: str,
-             as_of: date | None) -> None:
+def generate(
+    directory: Path,
+    seed: int,
+    skus: int,
+    days: int,
+    ledger_rows: int,
+    layout: str,
+    as_of: date | None,
+) -> None:
     """Write a realistic seller's Amazon files, with the claims planted in them."""
     from plugin.generator import generate_seller
 
-    summary = generate_seller(directory, seed=seed, as_of=as_of or date.today(), skus=skus,
-                              days=days, ledger_rows=ledger_rows, layout=layout)
-    click.echo(f"wrote {len(summary.files)} files ({summary.ledger_rows:,} ledger rows, "
-               f"{summary.planted} planted claims, as of {summary.as_of.isoformat()}) "
-               f"to {directory}")
+    summary = generate_seller(
+        directory,
+        seed=seed,
+        as_of=as_of or date.today(),
+        skus=skus,
+        days=days,
+        ledger_rows=ledger_rows,
+        layout=layout,
+    )
+    click.echo(
+        f"wrote {len(summary.files)} files ({summary.ledger_rows:,} ledger rows, "
+        f"{summary.planted} planted claims, as of {summary.as_of.isoformat()}) "
+        f"to {directory}"
+    )
 
 
 @main.command()
-@click.option("--data", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("demo-data"), show_default=True, help="Where to write the seller.")
+@click.option(
+    "--data",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-data"),
+    show_default=True,
+    help="Where to write the seller.",
+)
 @click.option("--seed", type=int, default=7, show_default=True)
 def demo(directory: Path, seed: int) -> None:
     """Generate a realistic seller, then show what claimdesk finds in it."""
@@ -111,9 +168,20 @@ def demo(directory: Path, seed: int) -> None:
 
     today = date.today()
     summary = generate_seller(directory, seed=seed, as_of=today)
-    click.echo(f"Generated a seller in {directory}/ ({summary.ledger_rows:,} ledger rows, "
-               f"{len(summary.files)} files).\n")
+    click.echo(
+        f"Generated a seller in {directory}/ ({summary.ledger_rows:,} ledger rows, "
+        f"{len(summary.files)} files).\n"
+    )
     result = reconcile_folder(directory, today)
     skipped = [(s.file, s.reason) for s in result.skipped_files]
     click.echo(render_table(today, result.claims, skipped, source=str(directory)), nl=False)
     click.echo(f"\nNext: claimdesk reconcile {directory} --json   (the same, as JSON)")
+
+
+from plugin.commands_store import register  # noqa: E402  (the store's commands)
+
+register(main)
+
+from plugin.commands_sandbox import sandbox  # noqa: E402
+
+main.add_command(sandbox)

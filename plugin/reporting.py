@@ -39,8 +39,9 @@ def claim_document(claim: Claim) -> dict[str, Any]:
     return document
 
 
-def claims_document(as_of: date, claims: Iterable[Claim],
-                    skipped: Iterable[tuple[str, str]]) -> dict[str, Any]:
+def claims_document(
+    as_of: date, claims: Iterable[Claim], skipped: Iterable[tuple[str, str]]
+) -> dict[str, Any]:
     return {
         "as_of": as_of.isoformat(),
         "claims": [claim_document(claim) for claim in claims],
@@ -81,8 +82,9 @@ def order_for_action(claims: Iterable[Claim]) -> list[Claim]:
     return sorted(claims, key=key)
 
 
-def render_table(as_of: date, claims: Sequence[Claim], skipped: Sequence[tuple[str, str]],
-                 source: str = "") -> str:
+def render_table(
+    as_of: date, claims: Sequence[Claim], skipped: Sequence[tuple[str, str]], source: str = ""
+) -> str:
     """The text report of ``claimdesk reconcile``."""
     lines = [f"claimdesk reconcile {source} (as of {as_of.isoformat()})".replace("  ", " "), ""]
     ordered = order_for_action(claims)
@@ -103,10 +105,13 @@ def render_table(as_of: date, claims: Sequence[Claim], skipped: Sequence[tuple[s
         lines.extend(["No claims found.", ""])
     lines.extend(_totals(claims))
     lines.append("")
-    lines.append("Claimable now: " + _money_list(_sum_values(
-        c for c in claims if c.status == CLAIMABLE)))
-    lines.append("Values are estimates (refunds: refunded principal, an upper bound), "
-                 "not what Amazon will pay.")
+    lines.append(
+        "Claimable now: " + _money_list(_sum_values(c for c in claims if c.status == CLAIMABLE))
+    )
+    lines.append(
+        "Values are estimates (refunds: refunded principal, an upper bound), "
+        "not what Amazon will pay."
+    )
     if skipped:
         lines.append("")
         lines.append(f"Skipped files ({len(skipped)}): nothing from them was used")
@@ -115,33 +120,56 @@ def render_table(as_of: date, claims: Sequence[Claim], skipped: Sequence[tuple[s
 
 
 def _claim_rows(claims: Sequence[Claim], as_of: date) -> list[str]:
-    header = ("Deadline", "Days", "Opens on", "Kind", "Reference", "SKU", "Mkt", "Units",
-              "Est. value", "Basis")
+    header = (
+        "Deadline",
+        "Days",
+        "Opens on",
+        "Kind",
+        "Reference",
+        "SKU",
+        "Mkt",
+        "Units",
+        "Est. value",
+        "Basis",
+    )
     rows = [header]
     for claim in claims:
         days = str((claim.deadline - as_of).days) if claim.deadline else ""
-        rows.append((
-            _iso(claim.deadline) or "-", days, _iso(claim.opens_on) or "-", claim.kind,
-            claim.reference_id, claim.sku, claim.marketplace or "-", str(claim.quantity),
-            f"{claim.estimated_amount:,.2f} {claim.currency}" if claim.estimated_amount
-            is not None else "-",
-            claim.valuation_basis or "-",
-        ))
+        rows.append(
+            (
+                _iso(claim.deadline) or "-",
+                days,
+                _iso(claim.opens_on) or "-",
+                claim.kind,
+                claim.reference_id,
+                claim.sku,
+                claim.marketplace or "-",
+                str(claim.quantity),
+                f"{claim.estimated_amount:,.2f} {claim.currency}"
+                if claim.estimated_amount is not None
+                else "-",
+                claim.valuation_basis or "-",
+            )
+        )
         if claim.status_reason:
             rows.append(("", "", "", "", f"  ({claim.status_reason})", "", "", "", "", ""))
     return _layout(rows, right={1, 7, 8})
 
 
 def _layout(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows if not row[4].startswith("  (")) if rows else 0
-              for i in range(len(rows[0]))]
+    widths = [
+        max(len(row[i]) for row in rows if not row[4].startswith("  (")) if rows else 0
+        for i in range(len(rows[0]))
+    ]
     out = []
     for row in rows:
         if row[4].startswith("  ("):
             out.append("    " + row[4].strip())
             continue
-        cells = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-                 for i, cell in enumerate(row)]
+        cells = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
         out.append("  " + "  ".join(cells).rstrip())
     return out
 
@@ -168,9 +196,20 @@ def _totals(claims: Sequence[Claim]) -> list[str]:
         if not of_kind:
             continue
         counts = [str(sum(1 for c in of_kind if c.status == s) or "") for s in STATUSES]
-        rows.append((kind, *counts, str(sum(c.quantity for c in of_kind)),
-                     _money_list(_sum_values(of_kind))))
+        rows.append(
+            (
+                kind,
+                *counts,
+                str(sum(c.quantity for c in of_kind)),
+                _money_list(_sum_values(of_kind)),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return ["  " + "  ".join(cell.rjust(widths[i]) if 0 < i < len(header) - 1
-                             else cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-            for row in rows]
+    return [
+        "  "
+        + "  ".join(
+            cell.rjust(widths[i]) if 0 < i < len(header) - 1 else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
+        for row in rows
+    ]

@@ -1,0 +1,650 @@
+"""The seller a sandbox serves: one folder of Amazon files, read with ``parse.py`` and written
+back the way SP-API hands them out.
+
+Files are recognised by shape, as ``claimdesk reconcile`` recognises them; every Inventory
+Ledger row is kept (reconcile keeps only the event types the engine reads). Files that are not
+Amazon's (the seller's costs, notes, unreadable copies) are left out with one log line each.
+Several files of one kind are merged as reconcile merges them: a row counts as often as it
+appears in the one file holding it most often, so a file and its copy count once.
+
+Reports are written back as TSV in Amazon's download layout from the normalized rows, with
+every column the engine reads; a report fetched through the sandbox and read with
+``parse.read_report`` gives the rows the folder gave. JSON documents keep their original
+elements (a row's ``identity`` is its element's canonical JSON).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from connectors.amazon.models import (
+    InboundItem,
+    InboundShipment,
+    LedgerRow,
+    OrderRow,
+    RefundEvent,
+    ReimbursementRow,
+    ReportKind,
+    ReturnRow,
+)
+from connectors.amazon.parse import (
+    ParsedReport,
+    normalize_header,
+    open_bytes,
+    parse_day,
+    read_report,
+    sniff_kind,
+)
+from connectors.errors import ReportError
+
+logger = logging.getLogger(__name__)
+
+LEDGER_COLUMNS = (
+    "Date", "FNSKU", "ASIN", "MSKU", "Title", "Event Type", "Reference ID", "Quantity",
+    "Fulfillment Center", "Disposition", "Reason", "Country", "Reconciled Quantity",
+    "Unreconciled Quantity",
+)  # fmt: skip
+REIMBURSEMENT_COLUMNS = (
+    "approval-date", "reimbursement-id", "case-id", "amazon-order-id", "reason", "sku", "fnsku",
+    "asin", "product-name", "condition", "currency-unit", "amount-per-unit", "amount-total",
+    "quantity-reimbursed-cash", "quantity-reimbursed-inventory", "quantity-reimbursed-total",
+    "original-reimbursement-id", "original-reimbursement-type",
+)  # fmt: skip
+RETURN_COLUMNS = (
+    "return-date", "order-id", "sku", "asin", "fnsku", "product-name", "quantity",
+    "fulfillment-center-id", "detailed-disposition", "reason", "status", "license-plate-number",
+    "customer-comments",
+)  # fmt: skip
+ORDER_COLUMNS = (
+    "amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
+    "fulfillment-channel", "sales-channel", "order-channel", "ship-service-level",
+    "product-name", "sku", "asin", "item-status", "quantity", "currency", "item-price",
+    "item-tax", "shipping-price", "shipping-tax", "gift-wrap-price", "gift-wrap-tax",
+    "item-promotion-discount", "ship-promotion-discount", "ship-city", "ship-state",
+    "ship-postal-code", "ship-country", "promotion-ids", "is-business-order",
+    "purchase-order-number", "price-designation",
+)  # fmt: skip
+
+# Ledger event types as Amazon spells them, by their normalized name.
+_EVENT_TYPES = {
+    normalize_header(name): name
+    for name in (
+        "Adjustments",
+        "CustomerReturns",
+        "Receipts",
+        "Shipments",
+        "VendorReturns",
+        "WhseTransfers",
+    )
+}
+
+# Sales channel -> marketplace id (developer-docs "Marketplace IDs").
+MARKETPLACE_IDS = {
+    "amazon.com": "ATVPDKIKX0DER",
+    "amazon.ca": "A2EUQ1WTGCTBG2",
+    "amazon.com.mx": "A1AM78C64UM0Y8",
+    "amazon.com.br": "A2Q3Y263D00KWC",
+    "amazon.co.uk": "A1F83G8C2ARO7P",
+    "amazon.de": "A1PA6795UKMFR9",
+    "amazon.fr": "A13V1IB3VIYZZH",
+    "amazon.it": "APJ6JRA9NG5V4",
+    "amazon.es": "A1RKKUPIHCS9HS",
+    "amazon.nl": "A1805IZSGTT6HS",
+    "amazon.com.be": "AMEN7PMS3EDWL",
+    "amazon.ie": "A28R8C7NBKEWEA",
+    "amazon.se": "A2NODRKZP88ZB9",
+    "amazon.pl": "A1C3SOZRARQ6R3",
+    "amazon.com.tr": "A33AVAJ2PDY3EV",
+    "amazon.co.jp": "A1VC38T7YXB528",
+    "amazon.com.au": "A39IBJ37TRP1C6",
+    "amazon.in": "A21TJRUUN4KGV",
+    "amazon.sg": "A19VAU5U5O7RUS",
+    "amazon.ae": "A2VIGQ35RCS4UG",
+    "amazon.sa": "A17E79C6D8DWNP",
+    "amazon.eg": "ARBP9OOSHTCHU",
+    "amazon.co.za": "AE08WJ6YKNBMC",
+}
+
+# All Orders order-status (normalized) -> Orders 2026-01-01 FulfillmentStatus.
+_FULFILLMENT_STATUS = {
+    "pendingavailability": "PENDING_AVAILABILITY",
+    "pending": "PENDING",
+    "unshipped": "UNSHIPPED",
+    "partiallyshipped": "PARTIALLY_SHIPPED",
+    "shipping": "PARTIALLY_SHIPPED",
+    "shipped": "SHIPPED",
+    "cancelled": "CANCELLED",
+    "canceled": "CANCELLED",
+    "unfulfillable": "UNFULFILLABLE",
+}
+
+RowT = TypeVar("RowT")
+_BREAKS = re.compile(r"[\t\r\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """An All Orders row with the columns the engine does not read but the API serves."""
+
+    row: OrderRow
+    purchased: datetime | None
+    last_updated: datetime | None
+    fields: Sequence[str] = ()  # the original line
+    columns: Mapping[str, int] = field(default_factory=dict)  # normalized name -> position
+
+    def key(self) -> tuple[object, ...]:
+        return self.row.key()
+
+    def get(self, column: str) -> str:
+        """The original value of ``column`` (a normalized name), "" when absent."""
+        position = self.columns.get(column)
+        if position is None or position >= len(self.fields):
+            return ""
+        return self.fields[position].strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """A JSON element as it was in its file, with the time the API selects it by."""
+
+    element: dict[str, Any]
+    moment: datetime
+    identity: str
+
+    def key(self) -> tuple[object, ...]:
+        return (self.identity,)
+
+
+@dataclass
+class Seller:
+    """Everything the sandbox serves, merged across files."""
+
+    ledger: list[LedgerRow] = field(default_factory=list)
+    reimbursements: list[ReimbursementRow] = field(default_factory=list)
+    returns: list[ReturnRow] = field(default_factory=list)
+    orders: list[OrderLine] = field(default_factory=list)
+    refunds: list[Timed] = field(default_factory=list)  # Finances RefundEventList elements
+    shipments: list[Timed] = field(default_factory=list)  # moment: last updated
+    items: list[Timed] = field(default_factory=list)  # moment: the shipment's last update
+    served: list[tuple[str, ReportKind, int]] = field(default_factory=list)
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def list_files(directory: Path) -> list[Path]:
+    """Every file under ``directory`` except hidden ones, as reconcile lists them."""
+    found = []
+    for path in sorted(directory.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(directory).parts):
+            continue
+        if path.is_file():
+            found.append(path)
+    return found
+
+
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
+
+
+def load_seller(directory: Path) -> Seller:
+    """Read the Amazon files of ``directory``; leave out the rest, saying why."""
+    seller = Seller()
+    by_kind: dict[ReportKind, list[ParsedReport]] = {kind: [] for kind in ReportKind}
+    extras: dict[str, tuple[dict[str, int], dict[int, list[str]]]] = {}
+    for path in list_files(directory):
+        name = path.relative_to(directory).as_posix()
+        try:
+            kind = sniff_kind(_opener(path), name)
+            if kind is ReportKind.COSTS:
+                _leave_out(seller, name, "the seller's own costs file, not an Amazon report")
+                continue
+            report = read_report(_opener(path), name)
+            if report.kind is ReportKind.ORDERS:
+                extras[name] = _original_records(_opener(path), name)
+        except ReportError as error:
+            _leave_out(seller, name, f"not a usable Amazon file: {error.describe()}")
+            continue
+        except OSError as error:
+            _leave_out(seller, name, f"cannot be read ({error.strerror or error})")
+            continue
+        by_kind[report.kind].append(report)
+        seller.served.append((name, report.kind, len(report.rows)))
+
+    def merged(kind: ReportKind) -> list[Any]:
+        return merge([report.rows for report in by_kind[kind]])
+
+    seller.ledger = merged(ReportKind.LEDGER)
+    seller.reimbursements = merged(ReportKind.REIMBURSEMENTS)
+    seller.returns = merged(ReportKind.RETURNS)
+    seller.orders = merge(
+        [
+            [_order_line(row, extras[report.file]) for row in report.rows]
+            for report in by_kind[ReportKind.ORDERS]
+        ]
+    )
+    seller.refunds = merge(
+        [[_refund(row) for row in report.rows] for report in by_kind[ReportKind.FINANCES]]
+    )
+    updated = _shipment_updates(seller)
+    seller.shipments = merge(
+        [
+            [_shipment(row, updated) for row in report.rows]
+            for report in by_kind[ReportKind.INBOUND_SHIPMENTS]
+        ]
+    )
+    seller.items = merge(
+        [
+            [_item(row, updated) for row in report.rows]
+            for report in by_kind[ReportKind.INBOUND_ITEMS]
+        ]
+    )
+    return seller
+
+
+def _leave_out(seller: Seller, name: str, reason: str) -> None:
+    logger.warning("left out %s: %s", name, reason)
+    seller.left_out.append((name, reason))
+
+
+def merge(files: Sequence[Sequence[RowT]]) -> list[RowT]:
+    """Reconcile's merge (plugin.domain.inputs.merge_rows): a row counts as many times as it
+    appears in the one file holding it most often; the first such file's rows are kept.
+    """
+    if len(files) == 1:
+        return list(files[0])
+    best: dict[Any, list[RowT]] = {}
+    for rows in files:
+        groups: dict[Any, list[RowT]] = {}
+        for row in rows:
+            groups.setdefault(row.key(), []).append(row)  # type: ignore[attr-defined]
+        for key, group in groups.items():
+            if len(group) > len(best.get(key, ())):
+                best[key] = group
+    return [row for group in best.values() for row in group]
+
+
+def _original_records(
+    opener: Callable[[], IO[bytes]], name: str
+) -> tuple[dict[str, int], dict[int, list[str]]]:
+    """The columns (normalized name -> position) and every record of a text report by its
+    first physical line.
+
+    ``read_report`` keeps only what the engine reads; the Orders API also serves the purchase
+    date, status and channel, so those come from here, matched on the row's line. Quoting is
+    read as ``parse.py`` reads it: Amazon's tab downloads are unquoted (a ``"`` is an inch
+    mark); comma files and tab files with a quoted header follow CSV rules.
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            with open_bytes(opener, name) as stream:
+                text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+                header_line = text.readline()
+                delimiter = "\t" if "\t" in header_line else ","
+                quoted = delimiter == "," or '"' in header_line
+                line = header_line.rstrip("\r\n")
+                header = (
+                    next(csv.reader([line], delimiter=delimiter))
+                    if quoted
+                    else line.split(delimiter)
+                )
+                columns: dict[str, int] = {}
+                for position, column in enumerate(header):
+                    columns.setdefault(normalize_header(column), position)
+                records = _quoted_records(text, delimiter) if quoted else _plain_records(text)
+                return columns, {start: fields for start, fields in records if fields}
+        except UnicodeDecodeError:
+            continue
+    return {}, {}
+
+
+def _plain_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    for number, line in enumerate(lines, start=2):  # the header is line 1
+        if line.strip():
+            yield number, line.rstrip("\r\n").split("\t")
+
+
+def _quoted_records(text: io.TextIOWrapper, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(text, delimiter=delimiter)
+    while True:
+        start = reader.line_num + 2  # the header is line 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        yield start, fields
+
+
+def _moment(text: str) -> datetime | None:
+    """An ISO-8601 time (UTC when it has no zone), or the start of a date; None if neither."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            return datetime.combine(parse_day(value, "date"), time(), UTC)
+        except ValueError:
+            return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def _order_line(row: OrderRow, original: tuple[dict[str, int], dict[int, list[str]]]) -> OrderLine:
+    columns, records = original
+    line = OrderLine(row, None, None, records.get(row.source.line or 0, ()), columns)
+    purchased = _moment(line.get("purchasedate"))
+    updated = _moment(line.get("lastupdateddate")) or purchased
+    if purchased is None:
+        logger.warning(
+            "%s line %s: order %s has no readable purchase-date; reports with a date range "
+            "leave it out",
+            row.source.file,
+            row.source.line,
+            row.order_id,
+        )
+    return OrderLine(row, purchased, updated, line.fields, columns)
+
+
+def _refund(row: RefundEvent) -> Timed:
+    element = json.loads(row.identity)
+    moment = _moment(str(element.get("PostedDate", ""))) or day_start(row.posted_date)
+    return Timed(element, moment, row.identity)
+
+
+def _shipment_updates(seller: Seller) -> dict[str, datetime]:
+    """When each inbound shipment last changed: its latest ledger Receipt, else the data's
+    last day (shipments carry no update time of their own)."""
+    latest: dict[str, date] = {}
+    last_day = date(1970, 1, 1)
+    for row in seller.ledger:
+        last_day = max(last_day, row.date)
+        if row.event_type == "receipts" and row.reference_id:
+            known = latest.get(row.reference_id)
+            if known is None or row.date > known:
+                latest[row.reference_id] = row.date
+    updated = {shipment: day_start(day) for shipment, day in latest.items()}
+    updated[""] = day_start(last_day)
+    return updated
+
+
+def _shipment(row: InboundShipment, updated: dict[str, datetime]) -> Timed:
+    moment = updated.get(row.shipment_id, updated[""])
+    return Timed(json.loads(row.identity), moment, row.identity)
+
+
+def _item(row: InboundItem, updated: dict[str, datetime]) -> Timed:
+    moment = updated.get(row.shipment_id, updated[""])
+    return Timed(json.loads(row.identity), moment, row.identity)
+
+
+# --- reports as Amazon writes them ---------------------------------------------------------------
+
+
+def _tsv(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Amazon's layout: tab-separated, unquoted, LF. A value holding a tab or a line break
+    cannot be written that way; then every field is quoted (a quoted header tells readers)."""
+    table = [list(columns), *(list(row) for row in rows)]
+    if any(_BREAKS.search(value) for row in table for value in row):
+        out = io.StringIO()
+        csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(table)
+        return out.getvalue()
+    return "".join("\t".join(row) + "\n" for row in table)
+
+
+def _number(value: Decimal | int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _stamp(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00+00:00"
+
+
+def ledger_tsv(rows: Iterable[LedgerRow]) -> str:
+    """GET_LEDGER_DETAIL_VIEW_DATA: ``Date`` as MM/DD/YYYY, reasons as ledger codes."""
+    return _tsv(
+        LEDGER_COLUMNS,
+        (
+            (
+                f"{r.date.month:02d}/{r.date.day:02d}/{r.date.year}",
+                r.fnsku,
+                r.asin,
+                r.msku,
+                "",
+                _EVENT_TYPES.get(r.event_type, r.event_type),
+                r.reference_id,
+                str(r.quantity),
+                r.fulfillment_center,
+                r.disposition,
+                r.reason,
+                r.country,
+                "",
+                _number(r.unreconciled_quantity),
+            )
+            for r in rows
+        ),
+    )
+
+
+def reimbursements_tsv(rows: Iterable[ReimbursementRow]) -> str:
+    """GET_FBA_REIMBURSEMENTS_DATA."""
+    return _tsv(
+        REIMBURSEMENT_COLUMNS,
+        (
+            (
+                _stamp(r.approval_date),
+                r.reimbursement_id,
+                r.case_id,
+                r.amazon_order_id,
+                r.reason,
+                r.sku,
+                r.fnsku,
+                r.asin,
+                "",
+                "",
+                r.currency,
+                _number(r.amount_per_unit),
+                _number(r.amount_total),
+                _number(r.quantity_cash),
+                _number(r.quantity_inventory),
+                str(r.quantity_total),
+                r.original_reimbursement_id,
+                r.original_reimbursement_type,
+            )
+            for r in rows
+        ),
+    )
+
+
+def returns_tsv(rows: Iterable[ReturnRow]) -> str:
+    """GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA."""
+    return _tsv(
+        RETURN_COLUMNS,
+        (
+            (
+                _stamp(r.return_date),
+                r.order_id,
+                r.sku,
+                r.asin,
+                r.fnsku,
+                "",
+                str(r.quantity),
+                r.fulfillment_center,
+                r.disposition,
+                r.reason,
+                r.status,
+                r.license_plate_number,
+                "",
+            )
+            for r in rows
+        ),
+    )
+
+
+def orders_tsv(lines: Iterable[OrderLine]) -> str:
+    """GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL: the engine's columns from the
+    normalized row, the others as they were in the file."""
+
+    def fields(line: OrderLine) -> list[str]:
+        row = line.row
+        known = {
+            "amazon-order-id": row.order_id,
+            "sku": row.sku,
+            "asin": row.asin,
+            "quantity": str(row.quantity),
+            "currency": row.currency,
+            "item-price": _number(row.item_price),
+            "item-status": row.item_status,
+            "sales-channel": row.sales_channel,
+        }
+        return [known[c] if c in known else line.get(normalize_header(c)) for c in ORDER_COLUMNS]
+
+    return _tsv(ORDER_COLUMNS, (fields(line) for line in lines))
+
+
+# --- Orders 2026-01-01 ---------------------------------------------------------------------------
+
+
+def group_orders(lines: Iterable[OrderLine]) -> dict[str, list[OrderLine]]:
+    """Order lines by order id, in first-seen order."""
+    grouped: dict[str, list[OrderLine]] = {}
+    for line in lines:
+        grouped.setdefault(line.row.order_id, []).append(line)
+    return grouped
+
+
+def fulfillment_status(lines: Sequence[OrderLine]) -> str:
+    status = normalize_header(lines[0].get("orderstatus"))
+    if status in _FULFILLMENT_STATUS:
+        return _FULFILLMENT_STATUS[status]
+    shipped = [normalize_header(line.row.item_status) == "shipped" for line in lines]
+    return "SHIPPED" if all(shipped) else "PARTIALLY_SHIPPED" if any(shipped) else "PENDING"
+
+
+def fulfilled_by(lines: Sequence[OrderLine]) -> str:
+    channel = normalize_header(lines[0].get("fulfillmentchannel"))
+    return "MERCHANT" if channel in ("merchant", "mfn", "sellerfulfilled") else "AMAZON"
+
+
+def marketplace_id(lines: Sequence[OrderLine]) -> str | None:
+    return MARKETPLACE_IDS.get(lines[0].row.sales_channel.strip().lower())
+
+
+def order_times(lines: Sequence[OrderLine]) -> tuple[datetime | None, datetime | None]:
+    """(created, last updated) of an order from its lines."""
+    created = min((line.purchased for line in lines if line.purchased), default=None)
+    updated = max((line.last_updated for line in lines if line.last_updated), default=created)
+    return created, updated
+
+
+def _order_item_id(order_id: str, index: int) -> str:
+    digest = hashlib.sha256(f"{order_id}:{index}".encode()).hexdigest()
+    return f"{int(digest[:15], 16) % 10**14:014d}"
+
+
+def _money(amount: Decimal, currency: str) -> dict[str, str]:
+    return {"amount": str(amount.quantize(Decimal("0.01"))), "currencyCode": currency}
+
+
+def order_json(
+    order_id: str, lines: Sequence[OrderLine], included: Iterable[str]
+) -> dict[str, Any]:
+    """An Orders 2026-01-01 ``Order`` built from the order's All Orders lines."""
+    wanted = set(included)
+    created, updated = order_times(lines)
+    channel = lines[0].row.sales_channel.strip()
+    sales_channel: dict[str, Any] = {
+        "channelName": "NON_AMAZON" if normalize_header(channel) == "nonamazon" else "AMAZON"
+    }
+    market = marketplace_id(lines)
+    if market:
+        sales_channel["marketplaceId"] = market
+    if channel:
+        sales_channel["marketplaceName"] = channel
+    items = []
+    total = Decimal(0)
+    currency = ""
+    for index, line in enumerate(lines):
+        row = line.row
+        product: dict[str, Any] = {"sellerSku": row.sku}
+        if row.asin:
+            product["asin"] = row.asin
+        if line.get("productname"):
+            product["title"] = line.get("productname")
+        if row.item_price is not None and row.currency:
+            unit = row.item_price / row.quantity if row.quantity else row.item_price
+            product["price"] = {"unitPrice": _money(unit, row.currency)}
+            total += row.item_price
+            currency = currency or row.currency
+        item: dict[str, Any] = {
+            "orderItemId": _order_item_id(order_id, index),
+            "quantityOrdered": row.quantity,
+            "product": product,
+        }
+        if "FULFILLMENT" in wanted:
+            done = row.quantity if normalize_header(row.item_status) == "shipped" else 0
+            item["fulfillment"] = {
+                "quantityFulfilled": done,
+                "quantityUnfulfilled": row.quantity - done,
+            }
+        if "PROCEEDS" in wanted and row.item_price is not None and row.currency:
+            item["proceeds"] = {"proceedsTotal": _money(row.item_price, row.currency)}
+        items.append(item)
+    order: dict[str, Any] = {
+        "orderId": order_id,
+        "createdTime": _iso(created),
+        "lastUpdatedTime": _iso(updated or created),
+        "salesChannel": sales_channel,
+        "orderItems": items,
+    }
+    if "FULFILLMENT" in wanted:
+        order["fulfillment"] = {
+            "fulfillmentStatus": fulfillment_status(lines),
+            "fulfilledBy": fulfilled_by(lines),
+        }
+        if lines[0].get("shipservicelevel"):
+            order["fulfillment"]["fulfillmentServiceLevel"] = lines[0].get("shipservicelevel")
+    if "PROCEEDS" in wanted and currency:
+        order["proceeds"] = {"grandTotal": _money(total, currency)}
+    return order
+
+
+def _iso(moment: datetime | None) -> str:
+    if moment is None:  # an order without a readable purchase-date: the epoch, never "now"
+        moment = datetime(1970, 1, 1, tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iter_windowed(
+    items: Iterable[RowT], moment: Callable[[RowT], datetime | None], start: datetime | None,
+    end: datetime | None,
+) -> Iterator[RowT]:  # fmt: skip
+    """Items whose moment falls in [start, end); with no bounds, every item."""
+    for item in items:
+        if start is None and end is None:
+            yield item
+            continue
+        when = moment(item)
+        if when is None:
+            continue
+        if start is not None and when < start:
+            continue
+        if end is not None and when >= end:
+            continue
+        yield item
