@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from plugin import config, errors, health
+from plugin import config, errors, extensions, health
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.update(test_config)
     config.check_required(app.config)
+    extensions.init_app(app)
     errors.register_error_handlers(app)
     app.register_blueprint(health.bp)
     return app

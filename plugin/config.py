@@ -21,9 +21,9 @@ logger = logging.getLogger(__name__)
 PREFIX = "CLAIMDESK"
 ENVIRONMENTS = ("development", "production")
 # Settings that production cannot start without (development fills in what it can).
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY",)
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CREDENTIALS_KEY")
 # Settings that must be text: from_prefixed_env turns CLAIMDESK_SECRET_KEY=1234 into an int.
-TEXT_SETTINGS = ("ENV", "SECRET_KEY", "POLICY_FILE")
+TEXT_SETTINGS = ("ENV", "SECRET_KEY", "POLICY_FILE", "DATABASE_URL", "REDIS_URL")
 
 
 class Defaults:
@@ -32,6 +32,10 @@ class Defaults:
     ENV = "development"
     SECRET_KEY: str | None = None  # required in production; development generates one
     POLICY_FILE: str | None = None  # JSON claim-window overrides (domain.policy.parse_overrides)
+    # The store and its defaults: plugin/extensions.py.
+    DATABASE_URL: str | None = None  # default: SQLite in ~/.local/share/claimdesk/
+    REDIS_URL: str | None = None  # default: an embedded Redis beside the SQLite file
+    CREDENTIALS_KEY: str | None = None  # Fernet key(s); required in production
 
 
 def check_required(settings: MutableMapping[str, Any]) -> None:

@@ -95,6 +95,9 @@ def test_production_settings_come_from_claimdesk_variables(
     with pytest.raises(ConfigError, match="CLAIMDESK_SECRET_KEY"):
         create_app()
     monkeypatch.setenv("CLAIMDESK_SECRET_KEY", "s3cret-from-env")
+    with pytest.raises(ConfigError, match="CLAIMDESK_CREDENTIALS_KEY"):
+        create_app()
+    monkeypatch.setenv("CLAIMDESK_CREDENTIALS_KEY", "pWmYhh0o2JY6FQhUNA4vhrt1nn7Ne9XHp0k3d-BGx5w=")
     app = create_app()
     assert app.config["SECRET_KEY"] == "s3cret-from-env"
     assert app.config["ENV"] == "production"

@@ -1,0 +1,212 @@
+"""``claimdesk`` commands that use the store: connect, costs, claims, migrate.
+
+They read the same settings as the web app (``CLAIMDESK_DATABASE_URL`` …, see
+``plugin.extensions``) and bring the database to the newest schema before using it.
+Heavy imports wait until a command runs, so ``claimdesk reconcile`` starts as fast as before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from connectors.amazon.settings import NA_ENDPOINT
+
+if TYPE_CHECKING:
+    from plugin.extensions import Resources
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def register(main: click.Group) -> None:
+    """Add the store's commands to the ``claimdesk`` group."""
+    for command in (connect, costs, claims, migrate):
+        main.add_command(command)
+
+
+@contextmanager
+def _store() -> Iterator[Resources]:
+    """The process's resources, on a migrated database; errors become one-line messages."""
+    from plugin import create_app
+    from plugin.errors import PluginError
+    from plugin.extensions import resources
+
+    try:
+        found = resources(create_app())
+        found.migrate()
+    except PluginError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        yield found
+    except (PluginError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        found.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@click.group()
+def connect() -> None:
+    """Store a marketplace account's credentials for an installation."""
+
+
+@connect.command("amazon")
+@click.argument("name")
+@click.option(
+    "--endpoint",
+    default=NA_ENDPOINT,
+    show_default=True,
+    help="SP-API base URL (a local sandbox's URL for tests and the demo).",
+)
+@click.option(
+    "--refresh-token",
+    "refresh_token",
+    required=True,
+    envvar="CLAIMDESK_AMAZON_REFRESH_TOKEN",
+    help="The seller's LWA refresh token (or CLAIMDESK_AMAZON_REFRESH_TOKEN).",
+)
+@click.option("--client-id", "client_id", required=True, help="The LWA app's client id.")
+@click.option(
+    "--client-secret",
+    "client_secret",
+    required=True,
+    envvar="CLAIMDESK_AMAZON_CLIENT_SECRET",
+    help="The LWA app's client secret (or CLAIMDESK_AMAZON_CLIENT_SECRET).",
+)
+@click.option(
+    "--lwa-endpoint",
+    "lwa_endpoint",
+    default=None,
+    help="LWA base URL [default: https://api.amazon.com; a local sandbox's own URL].",
+)
+@click.option(
+    "--marketplace-id",
+    "marketplace_ids",
+    multiple=True,
+    help="A marketplace to sync (repeat for several; default: the US marketplace).",
+)
+def connect_amazon(
+    name: str,
+    endpoint: str,
+    refresh_token: str,
+    client_id: str,
+    client_secret: str,
+    lwa_endpoint: str | None,
+    marketplace_ids: tuple[str, ...],
+) -> None:
+    """Create installation NAME if needed and store its SP-API credentials, encrypted."""
+    from plugin.extensions import KEY_FILE
+    from plugin.services import credentials, installations
+
+    try:
+        installations.check_name(name)
+        endpoint = credentials.check_endpoint(endpoint, "--endpoint")
+        lwa = credentials.check_endpoint(
+            lwa_endpoint or credentials.default_lwa_endpoint(endpoint), "--lwa-endpoint"
+        )
+    except (installations.InstallationError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    secrets = credentials.AmazonCredentials(
+        endpoint=endpoint,
+        lwa_endpoint=lwa,
+        client_id=client_id,
+        client_secret=client_secret,
+        refresh_token=refresh_token,
+        marketplace_ids=tuple(dict.fromkeys(marketplace_ids)),
+    )
+    with _store() as store, store.session() as session:
+        installation, created = installations.ensure_installation(session, name, _now())
+        key = credentials.save_amazon_credentials(
+            session, store.keyring, installation.id, secrets, _now()
+        )
+    click.echo(
+        f"{'Created' if created else 'Updated'} installation {name}: Amazon credentials stored "
+        f"encrypted (key {key}); SP-API {endpoint}, LWA {lwa}"
+    )
+    if not store.settings.credential_keys:
+        click.echo(
+            f"Note: CLAIMDESK_CREDENTIALS_KEY is not set, so the development key in "
+            f"{store.settings.data_dir / KEY_FILE} encrypted them; set the variable in production.",
+            err=True,
+        )
+
+
+@click.command()
+@click.argument("name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def costs(name: str, file: Path) -> None:
+    """Replace installation NAME's unit costs with FILE (CSV: sku,unit_cost,currency)."""
+    from connectors.amazon.models import ReportKind
+    from connectors.amazon.parse import read_report
+    from connectors.errors import ReportError
+    from plugin.services import installations
+    from plugin.services.ingest import cost_values
+    from plugin.store import queries
+
+    try:
+        report = read_report(lambda: file.open("rb"), file.name)
+    except ReportError as error:
+        raise click.ClickException(f"{file}: {error.describe()}") from None
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot be read ({error.strerror or error})") from None
+    if report.kind is not ReportKind.COSTS:
+        raise click.ClickException(
+            f"{file} is not a costs file (it looks like {report.kind.value} data); "
+            "expected exactly the columns sku,unit_cost,currency"
+        )
+    values = cost_values(report.rows)
+    with _store() as store, store.session() as session:
+        installation = installations.get_installation(session, name)
+        before = len(queries.costs(session, installation.id))
+        queries.replace_costs(session, installation.id, values, _now())
+    click.echo(f"Imported {len(values)} unit costs for {name} (replacing {before}).")
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=DAY,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The day to judge windows on (default: today).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def claims(name: str, as_of: datetime | None, as_json: bool) -> None:
+    """Print installation NAME's stored claims, as reconcile prints them."""
+    from plugin.reporting import claims_document, render_table
+    from plugin.services import installations
+    from plugin.services.claim_store import load_claims
+
+    day = as_of.date() if as_of is not None else date.today()
+    with _store() as store, store.session() as session:
+        installation = installations.get_installation(session, name)
+        found = load_claims(session, installation.id, as_of=day)
+    if as_json:
+        click.echo(json.dumps(claims_document(day, found, []), indent=1))
+    else:
+        table = render_table(day, found, [], source=name)
+        click.echo(table.replace("claimdesk reconcile", "claimdesk claims", 1), nl=False)
+
+
+@click.command()
+def migrate() -> None:
+    """Bring the database to the newest schema (the store commands also do it themselves)."""
+    from sqlalchemy.engine import make_url
+
+    from plugin.store.migrate import current
+
+    with _store() as store:
+        revision = current(store.engine)
+        where = make_url(store.settings.database_url).render_as_string(hide_password=True)
+    click.echo(f"Database {where} is at revision {revision}.")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the store, run through ``plugin.store.migrate`` (no alembic.ini)."""

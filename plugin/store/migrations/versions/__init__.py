@@ -1,0 +1,1 @@
+"""Revisions, oldest first; ``plugin.store.migrate.revision`` writes new ones."""

@@ -1,0 +1,371 @@
+"""The store's tables: SQLAlchemy 2 models on one ``Base``.
+
+Every table but ``installations`` carries ``installation_id``, and every query filters by it
+(``plugin.store.queries``). Deleting an installation deletes its rows.
+
+Ingested report rows (``ledger_rows`` … ``inbound_items``) have the columns of their
+``connectors.amazon.models`` dataclass plus bookkeeping (``RowColumns``), and are unique per
+``(installation_id, row_hash, occurrence)``: see ``plugin.store.rows`` for the duplicate rule.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from plugin.store.types import DecimalText, UTCDateTime
+
+# Constraint names are spelled out so that migrations name them the same on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Row ids: 64-bit on PostgreSQL; SQLite only auto-increments a column typed INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+# Installation states.
+PENDING = "pending"  # known (e.g. from a Zendesk JWT), not connected yet
+ACTIVE = "active"  # synced by the periodic fan-out
+NEEDS_RECONNECT = "needs_reconnect"  # a marketplace refused its credentials
+DISABLED = "disabled"
+
+# Sync run states.
+RUNNING = "running"
+DONE = "done"
+FAILED = "failed"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _installation_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+
+
+class Installation(Base):
+    """One seller account: today named by the CLI; later one Zendesk account's app install.
+
+    The Zendesk subdomain and installation id arrive as nullable columns of a later migration;
+    ``name`` stays the unique, human-readable handle.
+    """
+
+    __tablename__ = "installations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"Installation(id={self.id!r}, name={self.name!r}, state={self.state!r})"
+
+
+class Credential(Base):
+    """One provider's secrets for an installation, encrypted (``plugin.store.crypto``)."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("installation_id", "provider"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    provider: Mapped[str] = mapped_column(String(40))  # "amazon", later "shopify", "ups" …
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)  # a Fernet token
+    key_id: Mapped[str] = mapped_column(String(16))  # which configured key encrypted it
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:  # never the ciphertext
+        return (
+            f"Credential(id={self.id!r}, installation_id={self.installation_id!r}, "
+            f"provider={self.provider!r}, key_id={self.key_id!r})"
+        )
+
+
+class RowColumns:
+    """Bookkeeping shared by the ingested-row tables.
+
+    ``row_hash`` is a hash of the row's ``key()``; ``occurrence`` numbers the copies of one
+    key (1, 2, …); ``copies`` is how many copies the document that supplied the stored ones
+    held, and ``document_id`` / ``source_*`` say which document and line that was.
+    """
+
+    # sort_order: the key columns first, the data's own columns next, provenance last.
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, sort_order=-5)
+    row_hash: Mapped[str] = mapped_column(String(32), sort_order=-3)
+    occurrence: Mapped[int] = mapped_column(Integer, sort_order=-2)
+    copies: Mapped[int] = mapped_column(Integer, sort_order=-1)
+    document_id: Mapped[str] = mapped_column(Text, sort_order=1)
+    source_file: Mapped[str] = mapped_column(Text, sort_order=1)
+    source_line: Mapped[int | None] = mapped_column(Integer, sort_order=1)
+    source_path: Mapped[str | None] = mapped_column(Text, sort_order=1)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime(), sort_order=1)
+
+    @declared_attr
+    def installation_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("installations.id", ondelete="CASCADE"), sort_order=-4)
+
+
+def _row_table_args(table: str, *extra: Any) -> tuple[Any, ...]:
+    """The natural key that makes ingesting idempotent, plus any extra indexes."""
+    return (
+        UniqueConstraint(
+            "installation_id", "row_hash", "occurrence", name=f"uq_{table}_natural_key"
+        ),
+        *extra,
+    )
+
+
+class LedgerRecord(RowColumns, Base):
+    """An Inventory Ledger detail row (``LedgerRow``)."""
+
+    __tablename__ = "ledger_rows"
+    __table_args__ = _row_table_args(
+        "ledger_rows", Index("ix_ledger_rows_installation_event", "installation_id", "event_type")
+    )
+
+    date: Mapped[date] = mapped_column(Date)
+    fnsku: Mapped[str] = mapped_column(String)
+    asin: Mapped[str] = mapped_column(String)
+    msku: Mapped[str] = mapped_column(String)
+    event_type: Mapped[str] = mapped_column(String)
+    reference_id: Mapped[str] = mapped_column(String)
+    quantity: Mapped[int] = mapped_column(Integer)
+    fulfillment_center: Mapped[str] = mapped_column(String)
+    disposition: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(String)
+    country: Mapped[str] = mapped_column(String)
+    unreconciled_quantity: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReimbursementRecord(RowColumns, Base):
+    """An FBA Reimbursements row (``ReimbursementRow``)."""
+
+    __tablename__ = "reimbursement_rows"
+    __table_args__ = _row_table_args(
+        "reimbursement_rows",
+        Index("ix_reimbursement_rows_installation_case", "installation_id", "case_id"),
+    )
+
+    approval_date: Mapped[date] = mapped_column(Date)
+    reimbursement_id: Mapped[str] = mapped_column(String)
+    case_id: Mapped[str] = mapped_column(String)
+    amazon_order_id: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(String)
+    sku: Mapped[str] = mapped_column(String)
+    fnsku: Mapped[str] = mapped_column(String)
+    asin: Mapped[str] = mapped_column(String)
+    currency: Mapped[str] = mapped_column(String)
+    amount_per_unit: Mapped[Decimal | None] = mapped_column(DecimalText())
+    amount_total: Mapped[Decimal | None] = mapped_column(DecimalText())
+    quantity_cash: Mapped[int | None] = mapped_column(Integer)
+    quantity_inventory: Mapped[int | None] = mapped_column(Integer)
+    quantity_total: Mapped[int] = mapped_column(Integer)
+    original_reimbursement_id: Mapped[str] = mapped_column(String)
+    original_reimbursement_type: Mapped[str] = mapped_column(String)
+
+
+class ReturnRecord(RowColumns, Base):
+    """An FBA Customer Returns row (``ReturnRow``)."""
+
+    __tablename__ = "return_rows"
+    __table_args__ = _row_table_args(
+        "return_rows", Index("ix_return_rows_installation_order", "installation_id", "order_id")
+    )
+
+    return_date: Mapped[date] = mapped_column(Date)
+    order_id: Mapped[str] = mapped_column(String)
+    sku: Mapped[str] = mapped_column(String)
+    asin: Mapped[str] = mapped_column(String)
+    fnsku: Mapped[str] = mapped_column(String)
+    quantity: Mapped[int] = mapped_column(Integer)
+    fulfillment_center: Mapped[str] = mapped_column(String)
+    disposition: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    license_plate_number: Mapped[str] = mapped_column(String)
+
+
+class OrderRowRecord(RowColumns, Base):
+    """An All Orders row, one order item (``OrderRow``)."""
+
+    __tablename__ = "order_rows"
+    __table_args__ = _row_table_args(
+        "order_rows", Index("ix_order_rows_installation_order", "installation_id", "order_id")
+    )
+
+    order_id: Mapped[str] = mapped_column(String)
+    sku: Mapped[str] = mapped_column(String)
+    asin: Mapped[str] = mapped_column(String)
+    quantity: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String)
+    item_price: Mapped[Decimal | None] = mapped_column(DecimalText())
+    item_status: Mapped[str] = mapped_column(String)
+    sales_channel: Mapped[str] = mapped_column(String)
+
+
+class RefundEventRecord(RowColumns, Base):
+    """A Finances RefundEventList element (``RefundEvent``); ``items`` as JSON."""
+
+    __tablename__ = "refund_events"
+    __table_args__ = _row_table_args(
+        "refund_events",
+        Index("ix_refund_events_installation_order", "installation_id", "order_id"),
+    )
+
+    order_id: Mapped[str] = mapped_column(String)
+    marketplace_name: Mapped[str] = mapped_column(String)
+    posted_date: Mapped[date] = mapped_column(Date)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    identity: Mapped[str] = mapped_column(Text)  # the element's canonical JSON
+
+
+class InboundShipmentRecord(RowColumns, Base):
+    """A Fulfillment Inbound ShipmentData element (``InboundShipment``)."""
+
+    __tablename__ = "inbound_shipments"
+    __table_args__ = _row_table_args("inbound_shipments")
+
+    shipment_id: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    destination_fc: Mapped[str] = mapped_column(String)
+    identity: Mapped[str] = mapped_column(Text)
+
+
+class InboundItemRecord(RowColumns, Base):
+    """A Fulfillment Inbound ItemData element (``InboundItem``)."""
+
+    __tablename__ = "inbound_items"
+    __table_args__ = _row_table_args("inbound_items")
+
+    shipment_id: Mapped[str] = mapped_column(String)
+    sku: Mapped[str] = mapped_column(String)
+    fnsku: Mapped[str] = mapped_column(String)
+    quantity_shipped: Mapped[int] = mapped_column(Integer)
+    quantity_received: Mapped[int] = mapped_column(Integer)
+    identity: Mapped[str] = mapped_column(Text)
+
+
+class CostRecord(Base):
+    """The seller's unit cost of one SKU (``CostRow``): one per SKU, the latest wins."""
+
+    __tablename__ = "costs"
+    __table_args__ = (UniqueConstraint("installation_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    sku: Mapped[str] = mapped_column(String)
+    unit_cost: Mapped[Decimal] = mapped_column(DecimalText())
+    currency: Mapped[str] = mapped_column(String(3))
+    source_file: Mapped[str] = mapped_column(Text)
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Order(Base):
+    """One marketplace order as the Orders API describes it (the sidebar's timeline)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "channel", "order_id"),
+        Index("ix_orders_installation_buyer_email", "installation_id", "buyer_email"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    channel: Mapped[str] = mapped_column(String(20))  # "amazon", later "shopify", "tiktok"
+    order_id: Mapped[str] = mapped_column(String(64))
+    marketplace_id: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(40))
+    purchased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    buyer_email: Mapped[str | None] = mapped_column(String(320))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the order document as received
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClaimRecord(Base):
+    """A claim of the engine (``plugin.domain.claims.Claim``), kept by its stable identity.
+
+    ``content_hash`` covers every field but the identity, so a re-run tells changed claims
+    from unchanged ones; ``gone_at`` is set when a run no longer finds the claim (Amazon paid,
+    or the data changed) and cleared if it comes back. Cases will be recorded against rows here.
+    """
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint(
+            "installation_id", "kind", "reference_id", "sku", name="uq_claims_identity"
+        ),
+        Index("ix_claims_installation_status", "installation_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    kind: Mapped[str] = mapped_column(String(40))
+    reference_id: Mapped[str] = mapped_column(String)
+    sku: Mapped[str] = mapped_column(String)
+    fnsku: Mapped[str | None] = mapped_column(String)
+    asin: Mapped[str | None] = mapped_column(String)
+    marketplace: Mapped[str | None] = mapped_column(String(8))
+    quantity: Mapped[int] = mapped_column(Integer)
+    event_date: Mapped[date | None] = mapped_column(Date)
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # as of the run that saved it
+    # Always whole cents (the engine rounds once); exact on SQLite too at these magnitudes.
+    estimated_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    valuation_basis: Mapped[str | None] = mapped_column(String(40))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SyncRun(Base):
+    """One sync of one source for one installation; ``cursor`` is where a resume starts."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (
+        Index("ix_sync_runs_installation_source", "installation_id", "source", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    source: Mapped[str] = mapped_column(String(80))  # e.g. "amazon:GET_LEDGER_DETAIL_VIEW_DATA"
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSON)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return (
+            f"SyncRun(id={self.id!r}, installation_id={self.installation_id!r}, "
+            f"source={self.source!r}, status={self.status!r})"
+        )
