@@ -181,7 +181,7 @@ class OrderRow:
         )
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RefundItem:
     """One ShipmentItemAdjustmentList entry of a refund event."""
 
@@ -199,11 +199,17 @@ class RefundEvent:
     marketplace_name: str
     posted_date: date  # UTC date of PostedDate
     items: tuple[RefundItem, ...]
-    identity: str  # canonical JSON of the whole element: equal elements are the same event
+    # Canonical JSON of the whole element: equal elements are the same event. A reader may
+    # leave it None and fill it only where two files could hold the same event (it is costly).
+    identity: str | None
     source: Source
 
     def key(self) -> tuple[object, ...]:
         return (self.identity,)
+
+    def rough_key(self) -> tuple[object, ...]:
+        """What the engine reads; equal elements always have equal rough keys."""
+        return (self.order_id, self.marketplace_name, self.posted_date, self.items)
 
 
 @dataclass(slots=True)

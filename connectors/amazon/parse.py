@@ -322,15 +322,17 @@ def read_report(
     ledger_events: Collection[str] | None = None,
     receipts_of: Collection[str] | None = None,
     orders: OrderFilter | None = None,
+    refund_identities: bool = True,
 ) -> ParsedReport:
     """Read one file whole: recognise it, then return every row (or raise ReportError).
 
     ``ledger_events`` keeps only ledger rows of those canonical event types (``"adjustments"``)
     and ``receipts_of`` only the Receipts rows of those shipments; ``orders`` keeps only the
     All Orders rows it wants. Rows left out are never split, which is what makes a
-    million-row ledger cheap.
+    million-row ledger cheap. ``refund_identities=False`` leaves ``RefundEvent.identity``
+    None, for a caller that computes it only where files overlap.
     """
-    wanted = _Wanted(ledger_events, receipts_of, orders)
+    wanted = _Wanted(ledger_events, receipts_of, orders, refund_identities)
     try:
         return _read(opener, name, "utf-8-sig", wanted)
     except UnicodeDecodeError:
@@ -400,14 +402,13 @@ class _Wanted:
     ledger_events: Collection[str] | None
     receipts_of: Collection[str] | None
     orders: OrderFilter | None
+    refund_identities: bool = True
 
     def wants_ledger(self, event_type: str, reference_id: str) -> bool:
         if self.ledger_events is not None and event_type not in self.ledger_events:
             return False
         return (
-            event_type != "receipts"
-            or self.receipts_of is None
-            or reference_id in self.receipts_of
+            event_type != "receipts" or self.receipts_of is None or reference_id in self.receipts_of
         )
 
     def line_test(
@@ -454,7 +455,7 @@ def _read(opener: Opener, name: str, encoding: str, wanted: _Wanted) -> ParsedRe
         with open_bytes(opener, name) as stream:
             text = io.TextIOWrapper(stream, encoding=encoding, newline="")
             if _first_char(text, name) in "{[":
-                return _read_json(text, name)
+                return _read_json(text, name, wanted.refund_identities)
             kind, columns, delimiter, quoted = _classify_line(text.readline(), name)
             records = _Records(text, delimiter, quoted, wanted.line_test(kind, columns, delimiter))
             rows = _ROW_READERS[kind](records, columns, name, wanted)
@@ -819,32 +820,34 @@ _ROW_READERS: dict[ReportKind, Callable[..., list[Any]]] = {
 # --- JSON documents ----------------------------------------------------------------------
 
 
-def _read_json(text: io.TextIOWrapper, name: str) -> ParsedReport:
+def _read_json(text: io.TextIOWrapper, name: str, refund_identities: bool = True) -> ParsedReport:
     try:
         document = json.load(text)
     except json.JSONDecodeError as exc:
         raise ReportError(
             name, f"invalid JSON ({exc.msg}, column {exc.colno})", line=exc.lineno
         ) from None
-    return parse_document(document, name)
+    return parse_document(document, name, refund_identities)
 
 
-def parse_document(document: object, name: str) -> ParsedReport:
+def parse_document(document: object, name: str, refund_identities: bool = True) -> ParsedReport:
     """Recognise an SP-API JSON document (Finances refunds, inbound shipments or items)."""
     try:
-        return _parse_document(document, name)
+        return _parse_document(document, name, refund_identities)
     except ValueError as exc:
         raise ReportError(name, str(exc)) from None
 
 
-def _parse_document(document: object, name: str) -> ParsedReport:
+def _parse_document(document: object, name: str, refund_identities: bool) -> ParsedReport:
     found = _locate(
         document, "RefundEventList", (("payload", "FinancialEvents"), ("FinancialEvents",), ())
     )
     if found is not None:
         path, elements = found
         return ParsedReport(
-            name, ReportKind.FINANCES, _elements(elements, name, path, _refund_event)
+            name,
+            ReportKind.FINANCES,
+            _elements(elements, name, path, _refund_event, identities=refund_identities),
         )
     found = _locate(document, "ShipmentData", (("payload",), ()))
     if found is not None:
@@ -882,19 +885,48 @@ def _locate(
 
 
 def _elements(
-    elements: list[Any], name: str, path: str, build: Callable[[dict[str, Any], Source, str], Any]
+    elements: list[Any],
+    name: str,
+    path: str,
+    build: Callable[[dict[str, Any], Source, str | None], Any],
+    *,
+    identities: bool = True,
 ) -> list[Any]:
     rows = []
     for position, element in enumerate(elements):
         where = f"{path}[{position}]"
         if not isinstance(element, dict):
             raise ReportError(name, "is not an object", path=where)
-        identity = json.dumps(element, sort_keys=True, separators=(",", ":"))
+        identity = (
+            json.dumps(element, sort_keys=True, separators=(",", ":")) if identities else None
+        )
         try:
             rows.append(build(element, Source(name, path=where), identity))
         except (ValueError, TypeError, ArithmeticError) as exc:
             raise ReportError(name, str(exc), path=where) from None
     return rows
+
+
+def refund_identities(opener: Opener, name: str, paths: Collection[str]) -> dict[str, str]:
+    """The canonical JSON of the refund events at ``paths`` in one Finances document."""
+    with open_bytes(opener, name) as stream:
+        try:
+            document = json.load(io.TextIOWrapper(stream, encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            stream.seek(0)
+            document = json.load(io.TextIOWrapper(stream, encoding="cp1252"))
+    found = _locate(
+        document, "RefundEventList", (("payload", "FinancialEvents"), ("FinancialEvents",), ())
+    )
+    if found is None:
+        raise ReportError(name, "no longer holds a RefundEventList")
+    path, elements = found
+    identities = {}
+    for position, element in enumerate(elements):
+        where = f"{path}[{position}]"
+        if where in paths:
+            identities[where] = json.dumps(element, sort_keys=True, separators=(",", ":"))
+    return identities
 
 
 def _text(element: dict[str, Any], key: str, *, required: bool = False) -> str:
@@ -917,14 +949,14 @@ def _count(element: dict[str, Any], key: str, *, default: int | None = None) -> 
     return parse_int(str(value), key)
 
 
-def _refund_event(element: dict[str, Any], source: Source, identity: str) -> RefundEvent:
+def _refund_event(element: dict[str, Any], source: Source, identity: str | None) -> RefundEvent:
     items = []
-    for entry in element.get("ShipmentItemAdjustmentList") or []:
+    for entry in element.get("ShipmentItemAdjustmentList") or ():
         if not isinstance(entry, dict):
             raise ValueError("ShipmentItemAdjustmentList holds a non-object")
         principal = Decimal(0)
         currency = ""
-        for charge in entry.get("ItemChargeAdjustmentList") or []:
+        for charge in entry.get("ItemChargeAdjustmentList") or ():
             if not isinstance(charge, dict) or charge.get("ChargeType") != "Principal":
                 continue
             amount = charge.get("ChargeAmount") or {}
@@ -934,17 +966,26 @@ def _refund_event(element: dict[str, Any], source: Source, identity: str) -> Ref
             number = parse_decimal(str(value), "CurrencyAmount")
             principal += number or 0
             currency = currency or str(amount.get("CurrencyCode") or "").upper()
+        sku = entry.get("SellerSKU")
         items.append(
             RefundItem(
-                sku=_text(entry, "SellerSKU", required=True),
+                sku=sku.strip()
+                if isinstance(sku, str) and sku.strip()
+                else _text(entry, "SellerSKU", required=True),
                 quantity=_count(entry, "QuantityShipped", default=0),
                 principal=principal,
                 currency=currency,
             )
         )
+    order_id = element.get("AmazonOrderId")
+    marketplace = element.get("MarketplaceName")
     return RefundEvent(
-        order_id=_text(element, "AmazonOrderId", required=True),
-        marketplace_name=_text(element, "MarketplaceName"),
+        order_id=order_id.strip()
+        if isinstance(order_id, str) and order_id.strip()
+        else _text(element, "AmazonOrderId", required=True),
+        marketplace_name=marketplace.strip()
+        if isinstance(marketplace, str)
+        else _text(element, "MarketplaceName"),
         posted_date=parse_utc_day(element.get("PostedDate"), "PostedDate"),
         items=tuple(items),
         identity=identity,
@@ -952,7 +993,10 @@ def _refund_event(element: dict[str, Any], source: Source, identity: str) -> Ref
     )
 
 
-def _inbound_shipment(element: dict[str, Any], source: Source, identity: str) -> InboundShipment:
+def _inbound_shipment(
+    element: dict[str, Any], source: Source, identity: str | None
+) -> InboundShipment:
+    assert identity is not None
     return InboundShipment(
         shipment_id=_text(element, "ShipmentId", required=True),
         status=_text(element, "ShipmentStatus").upper(),
@@ -962,7 +1006,8 @@ def _inbound_shipment(element: dict[str, Any], source: Source, identity: str) ->
     )
 
 
-def _inbound_item(element: dict[str, Any], source: Source, identity: str) -> InboundItem:
+def _inbound_item(element: dict[str, Any], source: Source, identity: str | None) -> InboundItem:
+    assert identity is not None
     return InboundItem(
         shipment_id=_text(element, "ShipmentId", required=True),
         sku=_text(element, "SellerSKU", required=True),

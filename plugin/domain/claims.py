@@ -6,6 +6,7 @@ duplicate files first (``plugin.domain.inputs.merge_rows``) and passes the clock
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -129,7 +130,7 @@ def find_order_needs(
         for claim in inventory
         if claim.valuation_basis == valuation.UNKNOWN and claim.marketplace is not None
     }
-    named = {}
+    named: dict[str, str | None] = {}
     for event in sorted(inputs.refunds, key=lambda e: (e.posted_date, _position(e.source))):
         named.setdefault(event.order_id, normalize_marketplace(event.marketplace_name))
     order_ids = {order for order, market in named.items() if market is None}
@@ -169,7 +170,9 @@ DISPUTED_REASONS = frozenset(
 _LEDGER, _REIMBURSEMENT, _REVERSAL = 0, 1, 2
 
 
+@functools.lru_cache(maxsize=4096)
 def _reason(text: str) -> str:
+    """Reimbursement reasons compared without case or punctuation (a handful of values)."""
     return "".join(char for char in text.lower() if char.isalnum())
 
 
@@ -415,13 +418,37 @@ class _OrderLine:
     reimbursement_sources: list[Source] = field(default_factory=list)
 
 
+def _open_order_lines(inputs: ClaimInputs) -> set[tuple[str, str]]:
+    """(order, SKU) pairs that can hold a claim: refunded beyond returns, or returned damaged.
+
+    Most refunded orders were returned in full; counting first keeps the detailed pass to
+    the few that matter (a large seller has hundreds of thousands of order lines).
+    """
+    balance: dict[tuple[str, str], int] = {}
+    for event in inputs.refunds:
+        for item in event.items:
+            key = (event.order_id, item.sku)
+            balance[key] = balance.get(key, 0) + item.quantity
+    damaged: set[tuple[str, str]] = set()
+    for row in inputs.returns:
+        key = (row.order_id, row.sku)
+        balance[key] = balance.get(key, 0) - row.quantity
+        if row.disposition in DAMAGED_RETURN:
+            damaged.add(key)
+    return damaged | {key for key, units in balance.items() if units > 0}
+
+
 def _order_lines(context: _Context) -> dict[tuple[str, str], _OrderLine]:
+    wanted = _open_order_lines(context.inputs)
     lines: dict[tuple[str, str], _OrderLine] = {}
     events = sorted(
-        context.inputs.refunds, key=lambda event: (event.posted_date, _position(event.source))
+        (e for e in context.inputs.refunds if any((e.order_id, i.sku) in wanted for i in e.items)),
+        key=lambda event: (event.posted_date, _position(event.source)),
     )
     for event in events:
         for item in event.items:
+            if (event.order_id, item.sku) not in wanted:
+                continue
             line = lines.setdefault((event.order_id, item.sku), _OrderLine())
             line.refunded += item.quantity
             line.principal += item.principal
@@ -429,6 +456,8 @@ def _order_lines(context: _Context) -> dict[tuple[str, str], _OrderLine]:
             if not line.refunds or line.refunds[-1] is not event:
                 line.refunds.append(event)
     for returned in context.inputs.returns:
+        if (returned.order_id, returned.sku) not in wanted:
+            continue
         line = lines.setdefault((returned.order_id, returned.sku), _OrderLine())
         line.returned += returned.quantity
         line.returns.append(returned)
@@ -436,7 +465,7 @@ def _order_lines(context: _Context) -> dict[tuple[str, str], _OrderLine]:
             line.damaged.append(returned)
     for payout in context.payouts:
         row = payout.row
-        if row.amazon_order_id and payout.units > 0:
+        if row.amazon_order_id and payout.units > 0 and (row.amazon_order_id, row.sku) in wanted:
             line = lines.setdefault((row.amazon_order_id, row.sku), _OrderLine())
             line.reimbursed.append(
                 Offset(
@@ -449,7 +478,7 @@ def _order_lines(context: _Context) -> dict[tuple[str, str], _OrderLine]:
             line.reimbursement_sources.append(row.source)
     for reversal in context.reversals:
         row = reversal.row
-        if row.amazon_order_id:
+        if row.amazon_order_id and (row.amazon_order_id, row.sku) in wanted:
             line = lines.setdefault((row.amazon_order_id, row.sku), _OrderLine())
             line.reimbursed.append(
                 Offset(
@@ -485,6 +514,8 @@ def _order_claims(context: _Context) -> list[Claim]:
         left_for_damaged = max(0, reimbursed - not_returned)
         damaged_open = max(0, sum(r.quantity for r in line.damaged) - left_for_damaged)
         refund = line.refunds[0] if line.refunds and line.refunded > 0 else None
+        if damaged_open <= 0 and (refund is None or unreturned_open <= 0):
+            continue  # most order lines: refunded and returned, or reimbursed
         marketplace = normalize_marketplace(refund.marketplace_name if refund else None)
         if marketplace is None:
             marketplace = normalize_marketplace(context.channels.get(order_id))

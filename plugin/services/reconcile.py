@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from connectors.amazon.models import ReportKind
-from connectors.amazon.parse import OrderFilter, ParsedReport, read_report, sniff_kind
+from connectors.amazon.parse import (
+    OrderFilter,
+    ParsedReport,
+    read_report,
+    refund_identities,
+    sniff_kind,
+)
 from connectors.errors import ReportError
 from plugin.domain.claims import (
     Claim,
@@ -76,6 +82,7 @@ class FolderReader:
         self.read: list[ReadFile] = []
         self.by_kind: dict[ReportKind, list[ParsedReport]] = {kind: [] for kind in ReportKind}
         self.orders: list[tuple[Path, str]] = []
+        self.paths: dict[str, Path] = {}
 
     def name(self, path: Path) -> str:
         try:
@@ -102,12 +109,39 @@ class FolderReader:
             elif kind is ReportKind.LEDGER:
                 ledgers.append((path, name))
             else:
-                self.read_one(path, name)
+                self.read_one(path, name, refund_identities=False)
+        self.settle_refund_identities()
         clocks = shortage_shipments(
             self.merged(ReportKind.INBOUND_SHIPMENTS), self.merged(ReportKind.INBOUND_ITEMS)
         )
         for path, name in ledgers:
             self.read_one(path, name, ledger_events=LEDGER_EVENTS, receipts_of=clocks)
+
+    def settle_refund_identities(self) -> None:
+        """Give each refund event the identity that merging files needs, cheaply.
+
+        Equal events are found by comparing whole JSON elements, which costs a canonical
+        serialisation each. Only events whose content could also be in another file need it:
+        those files are read again for exact identities; every other event is unique.
+        """
+        reports = self.by_kind[ReportKind.FINANCES]
+        files_by_key: dict[tuple[object, ...], set[str]] = {}
+        for report in reports:
+            for row in report.rows:
+                files_by_key.setdefault(row.rough_key(), set()).add(report.file)
+        for report in reports:
+            shared = [row for row in report.rows if len(files_by_key[row.rough_key()]) > 1]
+            if shared:
+                exact = refund_identities(
+                    _opener(self.paths[report.file]),
+                    report.file,
+                    {row.source.path for row in shared if row.source.path},
+                )
+                for row in shared:
+                    row.identity = exact[row.source.path or ""]
+            for row in report.rows:
+                if row.identity is None:
+                    row.identity = f"{report.file}#{row.source.path}"
 
     def read_one(self, path: Path, name: str, **options: Any) -> ParsedReport | None:
         try:
@@ -120,6 +154,7 @@ class FolderReader:
             return None
         self.by_kind[report.kind].append(report)
         self.read.append(ReadFile(name, report.kind, len(report.rows)))
+        self.paths[name] = path
         return report
 
     def read_orders(self, wanted: OrderFilter) -> None:

@@ -115,3 +115,22 @@ def test_skipping_rows_early_changes_nothing(tmp_path: Path) -> None:
     )
     assert len(everything.ledger) > 3000
     assert find_claims(everything, AS_OF) == reconcile_folder(tmp_path, AS_OF).claims
+
+
+def test_refund_copies_across_files_count_once(tmp_path: Path) -> None:
+    """A finances file and a re-saved copy with other key order and spacing: same events."""
+    generate_seller(tmp_path, seed=2, as_of=AS_OF, ledger_rows=2000)
+    before, _ = found(tmp_path, AS_OF)
+    source = sorted(tmp_path.glob("financial-events-*.json"))[-1]
+    document = json.loads(source.read_text())
+
+    def reorder(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: reorder(value[key]) for key in sorted(value, reverse=True)}
+        if isinstance(value, list):
+            return [reorder(item) for item in value]
+        return value
+
+    (tmp_path / "copy-of-finances.json").write_text(json.dumps(reorder(document), indent=3))
+    after, _ = found(tmp_path, AS_OF)  # evidence may now cite the copy, the rest is the same
+    assert after == before
