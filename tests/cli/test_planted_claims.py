@@ -134,3 +134,16 @@ def test_refund_copies_across_files_count_once(tmp_path: Path) -> None:
     (tmp_path / "copy-of-finances.json").write_text(json.dumps(reorder(document), indent=3))
     after, _ = found(tmp_path, AS_OF)  # evidence may now cite the copy, the rest is the same
     assert after == before
+
+
+def test_inbound_document_found_late_still_dates_shortages(tmp_path: Path) -> None:
+    """The reader peeks at JSON to find inbound documents early; a miss must not lose clocks."""
+    generate_seller(tmp_path, seed=6, as_of=AS_OF, ledger_rows=2000)
+    before, _ = found(tmp_path, AS_OF)
+    for path in tmp_path.glob("inbound-*.json"):
+        document = json.loads(path.read_text())
+        padded = {"payload": {"Note": "x" * 70_000, **document.get("payload", document)}}
+        path.write_text(json.dumps(padded))  # the shipment list now starts past the peek
+    after, _ = found(tmp_path, AS_OF)
+    assert after == before
+    assert any(c["kind"] == "inbound_shortage" and c["event_date"] for c in after)
