@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from connectors.amazon import arrow
 from connectors.amazon.models import (
     CostRow,
     InboundItem,
@@ -486,6 +487,19 @@ class _Wanted:
             return choose_orders
         return None
 
+    def arrow_filter(self, kind: ReportKind) -> arrow.RowFilter | None:
+        """The same choice as ``line_chooser``, for the vectorised reader."""
+        if kind is ReportKind.LEDGER and self.ledger_events is not None:
+            return arrow.LedgerFilter(
+                frozenset(self.ledger_events),
+                frozenset(self.receipts_of) if self.receipts_of is not None else None,
+            )
+        if kind is ReportKind.ORDERS and self.orders is not None:
+            return arrow.OrderFilterSpec(
+                frozenset(self.orders.order_ids), frozenset(self.orders.skus)
+            )
+        return None
+
     def _ledger_test(self) -> Callable[[str], bool] | None:
         # Event types are single words (``Adjustments``); a line holding none of their
         # spellings (as written, lower or upper case) cannot be wanted.
@@ -515,7 +529,7 @@ class _Wanted:
 
 
 def _read(opener: Opener, name: str, encoding: str, wanted: _Wanted) -> ParsedReport:
-    records: _Records | _Select | None = None
+    records: _Records | _Select | _Picked | None = None
     try:
         with open_bytes(opener, name) as stream:
             text = io.TextIOWrapper(stream, encoding=encoding, newline="")
@@ -523,7 +537,12 @@ def _read(opener: Opener, name: str, encoding: str, wanted: _Wanted) -> ParsedRe
                 return _read_json(text, name, wanted.refund_identities)
             kind, columns, delimiter, quoted = _classify_line(text.readline(), name)
             choose = None if quoted else wanted.line_chooser(kind, columns, delimiter)
-            if choose is not None:
+            picked = None
+            if choose is not None and stream is not None and not isinstance(stream, gzip.GzipFile):
+                picked = arrow.pick_rows(opener, columns, delimiter, wanted.arrow_filter(kind))
+            if picked is not None:
+                records = _Picked(picked)
+            elif choose is not None:
                 records = _Select(text, delimiter, choose)
             else:
                 records = _Records(
@@ -628,6 +647,18 @@ class _Records:
         self.line = number
         if pending:
             raise _UnclosedQuote(start)
+
+
+class _Picked:
+    """Records chosen by the vectorised reader: (line number, fields), already in order."""
+
+    def __init__(self, picked: list[tuple[int, list[str]]]):
+        self.picked = picked
+        self.seen_any = True  # the reader refuses a file without data rows
+        self.line = picked[-1][0] if picked else 1
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        return iter(self.picked)
 
 
 class _Select:
