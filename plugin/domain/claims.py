@@ -7,7 +7,7 @@ duplicate files first (``plugin.domain.inputs.merge_rows``) and passes the clock
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -314,6 +314,69 @@ def _catalog(inputs: ClaimInputs) -> dict[str, tuple[str, str]]:
     return catalog
 
 
+def _payout_offset(payout: _Payout) -> Offset:
+    row = payout.row
+    return Offset(
+        row.approval_date, (_REIMBURSEMENT, *_position(row.source)), payout.units,
+        _reason(row.reason),
+    )  # fmt: skip
+
+
+def _reversal_offset(reversal: _Reversal) -> Offset:
+    row = reversal.row
+    return Offset(
+        row.approval_date, (_REVERSAL, *_position(row.source)), reversal.units,
+        _reason(row.original_reimbursement_type), reopen=True,
+    )  # fmt: skip
+
+
+def _reimbursement_offsets(
+    context: _Context, reasons: Collection[str], unit: Callable[[ReimbursementRow], str]
+) -> dict[str, list[Offset]]:
+    """Reimbursements of ``reasons`` and reversals of them, grouped by ``unit`` (FNSKU, SKU)."""
+    offsets: dict[str, list[Offset]] = {}
+    for payout in context.payouts:
+        if payout.units > 0 and _reason(payout.row.reason) in reasons:
+            offsets.setdefault(unit(payout.row), []).append(_payout_offset(payout))
+    for reversal in context.reversals:
+        if _reason(reversal.row.original_reimbursement_type) in reasons:
+            offsets.setdefault(unit(reversal.row), []).append(_reversal_offset(reversal))
+    return offsets
+
+
+def _dated_claim(
+    context: _Context,
+    kind: str,
+    reference_id: str,
+    sku: str,
+    ids: tuple[str | None, str | None],
+    marketplace: str | None,
+    quantity: int,
+    event_date: date,
+    value: valuation.Valuation,
+    sources: Iterable[Source],
+) -> Claim:
+    """A money claim dated by its event: the policy table gives its window and status."""
+    opens_on, deadline, status = context.window(kind, marketplace, event_date)
+    return Claim(
+        kind=kind,
+        reference_id=reference_id,
+        sku=sku,
+        fnsku=ids[0],
+        asin=ids[1],
+        marketplace=marketplace,
+        quantity=quantity,
+        event_date=event_date,
+        opens_on=opens_on,
+        deadline=deadline,
+        status=status,
+        estimated_amount=value.amount,
+        currency=value.currency,
+        valuation_basis=value.basis,
+        evidence=_evidence(sources),
+    )
+
+
 # --- kinds 1 and 2: lost or damaged in a fulfillment centre --------------------------------
 
 
@@ -332,29 +395,10 @@ def _warehouse_claims(
             offsets.setdefault(unit, []).append(
                 Offset(row.date, (_LEDGER, *_position(row.source)), row.quantity, "found")
             )
-    for payout in context.payouts:
-        reason = _reason(payout.row.reason)
-        if reason in payout_reasons and payout.units > 0:
-            offsets.setdefault(payout.row.fnsku or payout.row.sku, []).append(
-                Offset(
-                    payout.row.approval_date,
-                    (_REIMBURSEMENT, *_position(payout.row.source)),
-                    payout.units,
-                    reason,
-                )
-            )
-    for reversal in context.reversals:
-        reason = _reason(reversal.row.original_reimbursement_type)
-        if reason in payout_reasons:
-            offsets.setdefault(reversal.row.fnsku or reversal.row.sku, []).append(
-                Offset(
-                    reversal.row.approval_date,
-                    (_REVERSAL, *_position(reversal.row.source)),
-                    reversal.units,
-                    reason,
-                    reopen=True,
-                )
-            )
+    for unit, found_units in _reimbursement_offsets(
+        context, payout_reasons, lambda row: row.fnsku or row.sku
+    ).items():
+        offsets.setdefault(unit, []).extend(found_units)
 
     remaining: dict[tuple[str, str], list[tuple[LedgerRow, int]]] = {}
     for unit, rows in losses.items():
@@ -375,26 +419,18 @@ def _warehouse_claims(
         first = group[0][0]
         quantity = sum(units for _, units in group)
         marketplace = normalize_marketplace(first.country)
-        opens_on, deadline, status = context.window(kind, marketplace, first.date)
-        value = context.value_inventory(sku, quantity, marketplace)
-        fnsku, asin = context.identify(sku, first.fnsku, first.asin)
         claims.append(
-            Claim(
-                kind=kind,
-                reference_id=reference_id,
-                sku=sku,
-                fnsku=fnsku,
-                asin=asin,
-                marketplace=marketplace,
-                quantity=quantity,
-                event_date=first.date,
-                opens_on=opens_on,
-                deadline=deadline,
-                status=status,
-                estimated_amount=value.amount,
-                currency=value.currency,
-                valuation_basis=value.basis,
-                evidence=_evidence(row.source for row, _ in group),
+            _dated_claim(
+                context,
+                kind,
+                reference_id,
+                sku,
+                context.identify(sku, first.fnsku, first.asin),
+                marketplace,
+                quantity,
+                first.date,
+                context.value_inventory(sku, quantity, marketplace),
+                (row.source for row, _ in group),
             )
         )
     return claims
@@ -467,28 +503,13 @@ def _order_lines(context: _Context) -> dict[tuple[str, str], _OrderLine]:
         row = payout.row
         if row.amazon_order_id and payout.units > 0 and (row.amazon_order_id, row.sku) in wanted:
             line = lines.setdefault((row.amazon_order_id, row.sku), _OrderLine())
-            line.reimbursed.append(
-                Offset(
-                    row.approval_date,
-                    (_REIMBURSEMENT, *_position(row.source)),
-                    payout.units,
-                    _reason(row.reason),
-                )
-            )
+            line.reimbursed.append(_payout_offset(payout))
             line.reimbursement_sources.append(row.source)
     for reversal in context.reversals:
         row = reversal.row
         if row.amazon_order_id and (row.amazon_order_id, row.sku) in wanted:
             line = lines.setdefault((row.amazon_order_id, row.sku), _OrderLine())
-            line.reimbursed.append(
-                Offset(
-                    row.approval_date,
-                    (_REVERSAL, *_position(row.source)),
-                    reversal.units,
-                    _reason(row.original_reimbursement_type),
-                    reopen=True,
-                )
-            )
+            line.reimbursed.append(_reversal_offset(reversal))
             line.reimbursement_sources.append(row.source)
     return lines
 
@@ -583,7 +604,6 @@ def _order_claim(
     refunded: _OrderLine | None,
     sources: list[Source],
 ) -> Claim:
-    opens_on, deadline, status = context.window(kind, marketplace, event_date)
     value = valuation.NO_VALUE
     if refunded is not None:
         value = valuation.value_refund(
@@ -593,23 +613,10 @@ def _order_claim(
             refunded.currency,
             context.policy.unit_value_cap(marketplace),
         )
-    return Claim(
-        kind=kind,
-        reference_id=order_id,
-        sku=sku,
-        fnsku=fnsku,
-        asin=asin,
-        marketplace=marketplace,
-        quantity=quantity,
-        event_date=event_date,
-        opens_on=opens_on,
-        deadline=deadline,
-        status=status,
-        estimated_amount=value.amount,
-        currency=value.currency,
-        valuation_basis=value.basis,
-        evidence=_evidence(sources),
-    )
+    return _dated_claim(
+        context, kind, order_id, sku, (fnsku, asin), marketplace, quantity, event_date, value,
+        sources,
+    )  # fmt: skip
 
 
 # --- kind 5: shipped to Amazon, never received -------------------------------------------
@@ -637,30 +644,7 @@ def _inbound_claims(context: _Context) -> list[Claim]:
         if missing > 0:
             by_sku.setdefault(sku, []).append((shipment_id, missing, items))
 
-    offsets: dict[str, list[Offset]] = {}
-    for payout in context.payouts:
-        reason = _reason(payout.row.reason)
-        if reason in INBOUND_REASONS and payout.units > 0:
-            offsets.setdefault(payout.row.sku, []).append(
-                Offset(
-                    payout.row.approval_date,
-                    (_REIMBURSEMENT, *_position(payout.row.source)),
-                    payout.units,
-                    reason,
-                )
-            )
-    for reversal in context.reversals:
-        reason = _reason(reversal.row.original_reimbursement_type)
-        if reason in INBOUND_REASONS:
-            offsets.setdefault(reversal.row.sku, []).append(
-                Offset(
-                    reversal.row.approval_date,
-                    (_REVERSAL, *_position(reversal.row.source)),
-                    reversal.units,
-                    reason,
-                    reopen=True,
-                )
-            )
+    offsets = _reimbursement_offsets(context, INBOUND_REASONS, lambda row: row.sku)
 
     claims = []
     for sku, entries in by_sku.items():
@@ -716,24 +700,17 @@ def _inbound_claim(
             ),
         )
     marketplace = normalize_marketplace(clock.country)
-    opens_on, deadline, status = context.window(INBOUND_SHORTAGE, marketplace, clock.date)
-    value = context.value_inventory(sku, quantity, marketplace)
-    return Claim(
-        kind=INBOUND_SHORTAGE,
-        reference_id=shipment_id,
-        sku=sku,
-        fnsku=fnsku,
-        asin=asin,
-        marketplace=marketplace,
-        quantity=quantity,
-        event_date=clock.date,
-        opens_on=opens_on,
-        deadline=deadline,
-        status=status,
-        estimated_amount=value.amount,
-        currency=value.currency,
-        valuation_basis=value.basis,
-        evidence=_evidence([*sources, clock.source]),
+    return _dated_claim(
+        context,
+        INBOUND_SHORTAGE,
+        shipment_id,
+        sku,
+        (fnsku, asin),
+        marketplace,
+        quantity,
+        clock.date,
+        context.value_inventory(sku, quantity, marketplace),
+        [*sources, clock.source],
     )
 
 
