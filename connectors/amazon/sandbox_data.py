@@ -363,6 +363,8 @@ def _order_line(row: OrderRow, original: tuple[dict[str, int], dict[int, list[st
 
 
 def _refund(row: RefundEvent) -> Timed:
+    # The sandbox reads with refund identities on: each is the element's canonical JSON.
+    assert row.identity is not None
     element = json.loads(row.identity)
     moment = _moment(str(element.get("PostedDate", ""))) or day_start(row.posted_date)
     return Timed(element, moment, row.identity)
