@@ -185,3 +185,7 @@ register(main)
 from plugin.commands_sandbox import sandbox  # noqa: E402
 
 main.add_command(sandbox)
+
+from plugin.commands_sync import register_sync  # noqa: E402  (worker, sync)
+
+register_sync(main)
