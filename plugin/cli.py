@@ -160,8 +160,15 @@ def generate(
     help="Where to write the seller.",
 )
 @click.option("--seed", type=int, default=7, show_default=True)
-def demo(directory: Path, seed: int) -> None:
-    """Generate a realistic seller, then show what claimdesk finds in it."""
+@click.option(
+    "--sync/--no-sync",
+    "with_sync",
+    default=True,
+    show_default=True,
+    help="Also serve the files from a local SP-API sandbox and sync them with a worker.",
+)
+def demo(directory: Path, seed: int, with_sync: bool) -> None:
+    """Generate a realistic seller, show what claimdesk finds, then sync it through SP-API."""
     from plugin.generator import generate_seller
     from plugin.reporting import render_table
     from plugin.services.reconcile import reconcile_folder
@@ -175,7 +182,59 @@ def demo(directory: Path, seed: int) -> None:
     result = reconcile_folder(directory, today)
     skipped = [(s.file, s.reason) for s in result.skipped_files]
     click.echo(render_table(today, result.claims, skipped, source=str(directory)), nl=False)
+    if with_sync:
+        _demo_sync(directory, today)
     click.echo(f"\nNext: claimdesk reconcile {directory} --json   (the same, as JSON)")
+
+
+# The sandbox runs Amazon's published rate plans this many times faster, so a first sync of
+# a year and a half of reports takes seconds rather than hours.
+DEMO_TIME_SCALE = 2000.0
+
+
+def _demo_sync(directory: Path, today: date) -> None:
+    """Serve ``directory`` from the SP-API sandbox; a worker syncs it into an embedded store."""
+    import subprocess
+
+    from connectors.amazon.sandbox import Credentials, start_sandbox
+
+    store = (directory / ".claimdesk").resolve()  # hidden: reconcile leaves it alone
+    store.mkdir(exist_ok=True)
+    os.environ["CLAIMDESK_DATABASE_URL"] = f"sqlite:///{store / 'claimdesk.db'}"
+    credentials = Credentials()
+    sandbox = start_sandbox(directory, time_scale=DEMO_TIME_SCALE, credentials=credentials)
+    log = (store / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from plugin.cli import main; main()", "worker", "--no-cron"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    click.echo(
+        f"\nNow the same seller through the SP-API: a local sandbox at {sandbox.url} serves "
+        f"these files (rate plans x{DEMO_TIME_SCALE:g}), a worker syncs them into "
+        f"{store}/ (SQLite and an embedded Redis).\n"
+    )
+    try:
+        steps = [
+            ["connect", "amazon", "demo", "--endpoint", sandbox.url,
+             "--refresh-token", credentials.refresh_token,
+             "--client-id", credentials.client_id,
+             "--client-secret", credentials.client_secret],
+            ["costs", "demo", str(directory / "costs.csv")],
+            ["sync", "demo", "--wait", "--as-of", today.isoformat()],
+            ["claims", "demo", "--as-of", today.isoformat()],
+        ]  # fmt: skip
+        for arguments in steps:
+            try:
+                main.main(arguments, standalone_mode=False)
+            except SystemExit as stop:
+                if stop.code:
+                    raise click.ClickException(f"claimdesk {arguments[0]} failed") from None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        log.close()
+        sandbox.stop()
 
 
 from plugin.commands_store import register  # noqa: E402  (the store's commands)
