@@ -21,7 +21,7 @@ import click
 if TYPE_CHECKING:
     from flask import Flask
 
-    from plugin.services.sync import Progress
+    from plugin.services.sync_progress import Progress
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 LOG_FORMAT = (
@@ -35,6 +35,16 @@ def register_sync(main: click.Group) -> None:
     """Add ``worker`` and ``sync`` to the ``claimdesk`` group."""
     main.add_command(worker)
     main.add_command(sync)
+
+
+def _stamp_log_lines() -> None:
+    """Log lines name their job and installation (``-v`` shows them for ``sync``)."""
+    from plugin.jobs import JobLogFilter
+
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(known, JobLogFilter) for known in handler.filters):
+            handler.setFormatter(logging.Formatter(LOG_FORMAT))
+            handler.addFilter(JobLogFilter())
 
 
 @contextmanager
@@ -67,14 +77,10 @@ def _app() -> Iterator[Flask]:
 )
 def worker(burst: bool, cron: bool) -> None:
     """Run jobs: sync steps and the periodic fan-out that starts every installation's sync."""
-    from plugin.jobs import JobLogFilter
     from plugin.worker import run_worker
 
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    for handler in root.handlers:
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler.addFilter(JobLogFilter())
+    logging.getLogger().setLevel(logging.INFO)
+    _stamp_log_lines()
     with _app() as app:
         run_worker(app, burst=burst, cron=cron)
 
@@ -98,9 +104,10 @@ def sync(name: str, wait: bool, as_of: datetime | None) -> None:
     """Sync installation NAME from Amazon, then find its claims; prints the job id."""
     from plugin.jobs import sync as sync_jobs
     from plugin.services import installations
-    from plugin.services.sync import summary
+    from plugin.services.sync_progress import summary
 
     day: date | None = as_of.date() if as_of is not None else None
+    _stamp_log_lines()  # jobs may run here
     with _app() as app:
         from plugin.extensions import resources
 
@@ -138,7 +145,7 @@ def wait_for(
 
     from plugin.extensions import resources
     from plugin.jobs.sync import resume
-    from plugin.services.sync import progress
+    from plugin.services.sync_progress import progress
     from plugin.worker import WorkerSettings, drain, live_workers
 
     store = resources(app)
@@ -198,19 +205,22 @@ class _Watcher(threading.Thread):
 
 
 class ProgressLine:
-    """A one-line progress bar, redrawn in place on a terminal."""
+    """A one-line progress bar, redrawn in place on a terminal. It never moves back, though
+    the work grows once the inbound shipments are listed."""
 
     def __init__(self, stream: IO[str], width: int = 30):
         self.stream = stream
         self.width = width
         self.shown = 0
+        self.fraction = 0.0
         self.lock = threading.Lock()
 
     def show(self, state: Progress) -> None:
-        filled = int(state.fraction * self.width)
+        self.fraction = max(self.fraction, state.fraction)
+        filled = int(self.fraction * self.width)
         rows = sum(state.counts.get("rows", {}).values())
         text = (
-            f"[{'#' * filled}{'.' * (self.width - filled)}] {state.fraction:4.0%} "
+            f"[{'#' * filled}{'.' * (self.width - filled)}] {self.fraction:4.0%} "
             f"{state.step or state.status}, {rows:,} rows"
         )
         with self.lock:

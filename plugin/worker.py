@@ -128,6 +128,7 @@ def run_worker(
     try:
         while True:
             worker = make_worker(store.redis, queues, settings, name)
+            began = time.monotonic()
             try:
                 worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
             except (RedisError, ValueError) as error:  # ValueError: our old name still in Redis
@@ -136,7 +137,11 @@ def run_worker(
                 if burst or worker.stop_requested:
                     return
                 logger.warning("worker stopped (Redis went away?); starting again in %.0fs", pause)
+            if time.monotonic() - began > 60:
+                pause = 1.0  # it had been working: this is a new outage
             time.sleep(pause)
+            if worker.stop_requested:  # SIGTERM while waiting (RQ's handler is still in place)
+                return
             pause = min(pause * 2, 30.0)
     finally:
         if ticker is not None:
@@ -156,18 +161,35 @@ def drain(app: Flask, *, logging_level: str = "WARNING") -> bool:
     bind_app(app)
     settings = WorkerSettings.from_config(app.config)
     # No maintenance after the first: it would start RQ's scheduler process, which a burst
-    # has no use for (due jobs are moved when the burst starts).
+    # has no use for.
     settings = WorkerSettings(settings.heartbeat, maintenance=24 * 3600)
+    queue = Queue(SYNC_QUEUE, connection=store.redis)
+    enqueue_due(queue)
     worker = make_worker(store.redis, (SYNC_QUEUE,), settings)
     handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     try:
-        ran = worker.work(burst=True, with_scheduler=True, logging_level=logging_level)
+        ran = worker.work(burst=True, logging_level=logging_level)
     finally:  # RQ's handlers would outlive its worker and swallow the next Ctrl-C
         signal.signal(signal.SIGINT, handlers[0])
         signal.signal(signal.SIGTERM, handlers[1])
     if worker.stop_requested:
         raise KeyboardInterrupt
     return ran
+
+
+def enqueue_due(queue: Queue) -> int:
+    """Move the queue's scheduled jobs that are due onto it, as RQ's scheduler does.
+
+    A burst then needs no scheduler, nor its lock, which a killed worker keeps for a minute.
+    Returns how many were moved.
+    """
+    registry = queue.scheduled_job_registry
+    due = registry.get_jobs_to_schedule(int(time.time()))
+    for job_id, job in zip(due, Job.fetch_many(due, connection=queue.connection), strict=True):
+        registry.remove(job_id)
+        if job is not None:
+            queue.enqueue_job(job)
+    return len(due)
 
 
 def live_workers(redis: Redis, settings: WorkerSettings, queue: str = SYNC_QUEUE) -> int:

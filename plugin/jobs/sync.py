@@ -77,6 +77,7 @@ def ensure_step(
         status = job.get_status()
         logger.info("job %s is %s but nowhere to run: enqueueing it again", job.id, status)
         forget_lost_executions(job)
+        queue.intermediate_queue.remove(job.id)
         job.delete()
     return enqueue_step(redis, settings, installation_id, sync_id, step)
 

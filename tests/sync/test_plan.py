@@ -10,8 +10,9 @@ import pytest
 from plugin.commands_sync import ProgressLine
 from plugin.errors import ConfigError
 from plugin.services.sp_api import client_overrides
-from plugin.services.sync import Progress, SyncSettings, new_plan, summary
+from plugin.services.sync import SyncSettings, new_plan
 from plugin.services.sync_cursor import EPOCH, Plan, windows
+from plugin.services.sync_progress import Progress, summary
 
 
 @pytest.mark.parametrize(
