@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from plugin import config, errors, extensions, health
+from plugin.security import web as security
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,5 +29,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.check_required(app.config)
     extensions.init_app(app)
     errors.register_error_handlers(app)
+    security.init_app(app)
+    if app.config["AUTO_MIGRATE"]:
+        extensions.resources(app).migrate()
     app.register_blueprint(health.bp)
     return app

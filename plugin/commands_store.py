@@ -140,6 +140,98 @@ def connect_amazon(
         )
 
 
+@connect.command("zendesk")
+@click.argument("name")
+@click.option(
+    "--subdomain", required=True, help="The account's subdomain (acme of acme.zendesk.com)."
+)
+@click.option(
+    "--installation-id",
+    "installation_id",
+    type=click.IntRange(min=1),
+    required=True,
+    help="The app installation's id in Zendesk (client.metadata().installationId).",
+)
+@click.option(
+    "--app-id",
+    "app_id",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The app's id in Zendesk: needed to fetch its public key from the API.",
+)
+@click.option(
+    "--public-key",
+    "public_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The app's public key (PEM) to pin, instead of fetching it from the API.",
+)
+@click.option(
+    "--url",
+    default=None,
+    help="The account's base URL [default: https://SUBDOMAIN.zendesk.com; a sandbox's URL].",
+)
+@click.option("--email", default=None, help="The API user's email (API-token sign-in).")
+@click.option(
+    "--api-token",
+    "api_token",
+    default=None,
+    envvar="CLAIMDESK_ZENDESK_API_TOKEN",
+    help="A Zendesk API token (or CLAIMDESK_ZENDESK_API_TOKEN).",
+)
+@click.option(
+    "--webhook-secret",
+    "webhook_secret",
+    default=None,
+    envvar="CLAIMDESK_ZENDESK_WEBHOOK_SECRET",
+    help="The triage webhook's signing secret (or CLAIMDESK_ZENDESK_WEBHOOK_SECRET).",
+)
+def connect_zendesk(
+    name: str,
+    subdomain: str,
+    installation_id: int,
+    app_id: int | None,
+    public_key: Path | None,
+    url: str | None,
+    email: str | None,
+    api_token: str | None,
+    webhook_secret: str | None,
+) -> None:
+    """Link installation NAME to a Zendesk account's app installation, secrets encrypted."""
+    from plugin.services import zendesk_accounts as accounts
+
+    if bool(email) != bool(api_token):
+        raise click.UsageError("--email and --api-token go together")
+    if public_key is None and not (app_id and api_token):
+        raise click.UsageError(
+            "give --public-key FILE, or --app-id with --email and --api-token so claimdesk "
+            "can fetch the app's public key"
+        )
+    pem = public_key.read_text(encoding="ascii", errors="replace") if public_key else None
+    secrets = accounts.ZendeskCredentials(
+        email=email, api_token=api_token, public_key_pem=pem, webhook_secret=webhook_secret
+    )
+    with _store() as store, store.session() as session:
+        installation, created = accounts.connect_zendesk(
+            session,
+            store.keyring,
+            name,
+            subdomain=subdomain,
+            zendesk_installation_id=installation_id,
+            app_id=app_id,
+            url=url,
+            secrets=secrets,
+            now=_now(),
+        )
+        base = installation.zendesk_url
+        sub = installation.zendesk_subdomain
+    key = "pinned public key" if pem else f"public key fetched from app {app_id}"
+    click.echo(
+        f"{'Created' if created else 'Updated'} installation {name}: Zendesk {sub} "
+        f"installation {installation_id} at {base} ({key}; secrets stored encrypted)"
+    )
+
+
 @click.command()
 @click.argument("name")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -23,7 +23,17 @@ ENVIRONMENTS = ("development", "production")
 # Settings that production cannot start without (development fills in what it can).
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "CREDENTIALS_KEY")
 # Settings that must be text: from_prefixed_env turns CLAIMDESK_SECRET_KEY=1234 into an int.
-TEXT_SETTINGS = ("ENV", "SECRET_KEY", "POLICY_FILE", "DATABASE_URL", "REDIS_URL")
+TEXT_SETTINGS = (
+    "ENV",
+    "SECRET_KEY",
+    "POLICY_FILE",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "FRAME_ANCESTORS",
+    "ZAF_SDK_URL",
+)
+# Zendesk's CDN copy of the ZAF SDK (research/zendesk.md §3), used in production.
+ZAF_SDK_CDN = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js"
 
 
 class Defaults:
@@ -36,6 +46,14 @@ class Defaults:
     DATABASE_URL: str | None = None  # default: SQLite in ~/.local/share/claimdesk/
     REDIS_URL: str | None = None  # default: an embedded Redis beside the SQLite file
     CREDENTIALS_KEY: str | None = None  # Fernet key(s); required in production
+    # The web app.
+    APP_TOKEN_TTL = 3600  # seconds a page's app token lives after a verified Zendesk launch
+    FRAME_ANCESTORS: str | None = None  # origins allowed to frame us besides *.zendesk.com
+    # Where pages load the ZAF SDK from: Zendesk's CDN in production; "bundled" serves the
+    # npm package zendesk_app_framework_sdk from node_modules/ (development, demo, tests).
+    ZAF_SDK_URL: str | None = None
+    # Bring the database to the newest schema when the app starts (development default).
+    AUTO_MIGRATE: bool | None = None
 
 
 def check_required(settings: MutableMapping[str, Any]) -> None:
@@ -61,6 +79,10 @@ def check_required(settings: MutableMapping[str, Any]) -> None:
         missing = [f"{PREFIX}_{key}" for key in REQUIRED_IN_PRODUCTION if not settings.get(key)]
         if missing:
             raise ConfigError(f"{', '.join(missing)} must be set when {PREFIX}_ENV=production")
+    if settings.get("ZAF_SDK_URL") is None:
+        settings["ZAF_SDK_URL"] = ZAF_SDK_CDN if env == "production" else "bundled"
+    if settings.get("AUTO_MIGRATE") is None:
+        settings["AUTO_MIGRATE"] = env == "development" and not settings.get("TESTING")
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = secrets.token_hex(32)
         logger.warning(

@@ -650,3 +650,27 @@ def iter_windowed(
         if end is not None and when >= end:
             continue
         yield item
+
+
+# Buyers: Amazon shows sellers an anonymised relay address and a name; the sandbox derives
+# both from the order id, so the Zendesk sandbox's tickets can name the same customer.
+_FIRST_NAMES = (
+    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Léa", "Hugo", "Chloé",
+    "Jonas", "Lena", "Sofía", "Mateo", "Giulia", "Marco", "Yuki", "Haruto", "Wei", "Mei",
+)  # fmt: skip
+_LAST_NAMES = (
+    "Smith", "Johnson", "Garcia", "Martin", "Bernard", "Müller", "Schmidt", "Rossi",
+    "Fernández", "Tanaka", "Sato", "Wang", "Li", "O'Brien", "Nguyen", "Dubois",
+)  # fmt: skip
+
+
+def buyer_email(order_id: str) -> str:
+    """The order's buyer address as Amazon relays it: ``<token>@marketplace.amazon.com``."""
+    token = hashlib.sha256(f"buyer:{order_id}".encode()).hexdigest()[:14]
+    return f"{token}@marketplace.amazon.com"
+
+
+def buyer_name(order_id: str) -> str:
+    """A plausible buyer name, the same for the same order id."""
+    digest = hashlib.sha256(f"name:{order_id}".encode()).digest()
+    return f"{_FIRST_NAMES[digest[0] % len(_FIRST_NAMES)]} {_LAST_NAMES[digest[1] % len(_LAST_NAMES)]}"

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -65,18 +66,24 @@ def _installation_fk() -> Mapped[int]:
 
 
 class Installation(Base):
-    """One seller account: today named by the CLI; later one Zendesk account's app install.
+    """One seller account, named by the CLI, and (once connected) one Zendesk app install.
 
-    The Zendesk subdomain and installation id arrive as nullable columns of a later migration;
-    ``name`` stays the unique, human-readable handle.
+    A verified Zendesk token names ``(zendesk_subdomain, zendesk_installation_id)``; that pair
+    finds at most one installation. ``name`` stays the unique, human-readable handle.
     """
 
     __tablename__ = "installations"
+    __table_args__ = (UniqueConstraint("zendesk_subdomain", "zendesk_installation_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     state: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    zendesk_subdomain: Mapped[str | None] = mapped_column(String(63))
+    zendesk_installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    zendesk_app_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Where the Zendesk API is (https://{subdomain}.zendesk.com unless a sandbox's URL).
+    zendesk_url: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"Installation(id={self.id!r}, name={self.name!r}, state={self.state!r})"
@@ -369,3 +376,147 @@ class SyncRun(Base):
             f"SyncRun(id={self.id!r}, installation_id={self.installation_id!r}, "
             f"source={self.source!r}, status={self.status!r})"
         )
+
+
+class TicketLink(Base):
+    """A Zendesk ticket that mentions an order: how claim notes and dossiers find tickets."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "ticket_id", "channel", "order_id"),
+        Index("ix_ticket_links_installation_order", "installation_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(20))  # "amazon", "shopify", "tiktok"
+    order_id: Mapped[str] = mapped_column(String(64))
+    found_in: Mapped[str] = mapped_column(String(20))  # order_field, subject, description, email
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TrackingSnapshot(Base):
+    """What a carrier (or the marketplace) last said about one parcel, and until when to trust it.
+
+    ``expires_at`` depends on the status (long once delivered, minutes while out for delivery);
+    past it the sidebar shows the snapshot as stale and a job refreshes it.
+    """
+
+    __tablename__ = "tracking_snapshots"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "carrier", "tracking_number"),
+        Index("ix_tracking_snapshots_installation_order", "installation_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    carrier: Mapped[str] = mapped_column(String(20))  # ups, fedex, usps, dhl, amazon, other
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    order_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(30))  # the normalized status (pending … unknown)
+    status_detail: Mapped[str | None] = mapped_column(Text)  # the carrier's own words
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # newest first: time, place, text
+    estimated_delivery: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    proof: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # proof of delivery, when given
+    source: Mapped[str] = mapped_column(String(40))  # who said it: "amazon:orders", "ups" …
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """One action claimdesk or an agent took: append-only (no query updates or deletes it).
+
+    ``actor`` is ``"claimdesk"`` or ``"agent:<zendesk user id>"``; ``proof`` holds what backed
+    the action (a tracking snapshot, a report row's file and line …).
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_installation_order", "installation_id", "order_id"),
+        Index("ix_audit_events_installation_ticket", "installation_id", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))  # note, tag, reply_insert, case_open …
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger)
+    order_id: Mapped[str | None] = mapped_column(String(64))
+    asin: Mapped[str | None] = mapped_column(String(20))
+    sku: Mapped[str | None] = mapped_column(String)
+    summary: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    proof: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# Case states (plugin.services.cases).
+CASE_OPEN = "open"
+CASE_REIMBURSED = "reimbursed"
+CASE_CLOSED = "closed"  # closed without reimbursement, with a reason
+
+
+class Case(Base):
+    """A reimbursement case the seller filed in Seller Central for claims of one SKU and kind.
+
+    At most one case per ``(installation, sku, kind)`` is open at a time: the partial unique
+    index holds even when two requests race. ``amazon_case_id`` is the ID Seller Central gave
+    (reimbursement rows carry it as ``case-id``); the reimbursed totals are what those rows
+    paid, kept by ``plugin.services.cases.settle_cases``.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index(
+            "uq_cases_one_open",
+            "installation_id",
+            "sku",
+            "kind",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        Index("ix_cases_installation_amazon_case", "installation_id", "amazon_case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    kind: Mapped[str] = mapped_column(String(40))
+    sku: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String(20))
+    amazon_case_id: Mapped[str | None] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    opened_by: Mapped[str] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    reimbursed_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    reimbursed_units: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def reference(self) -> str:
+        """The case's public reference, ``C-000123``."""
+        return f"C-{self.id:06d}"
+
+
+class CaseClaim(Base):
+    """One claim filed in a case, with the claim as it stood when the case was opened."""
+
+    __tablename__ = "case_claims"
+    __table_args__ = (
+        UniqueConstraint("case_id", "claim_id"),
+        Index("ix_case_claims_claim", "claim_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    estimated_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    status_before: Mapped[str] = mapped_column(String(20))

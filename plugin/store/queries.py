@@ -65,6 +65,18 @@ def installation_by_id(session: Session, installation_id: int) -> Installation |
     return session.get(Installation, installation_id)
 
 
+def installation_by_zendesk(
+    session: Session, subdomain: str, zendesk_installation_id: int
+) -> Installation | None:
+    """The installation a verified Zendesk token names (subdomain and app installation id)."""
+    return session.scalars(
+        select(Installation).where(
+            Installation.zendesk_subdomain == subdomain,
+            Installation.zendesk_installation_id == zendesk_installation_id,
+        )
+    ).one_or_none()
+
+
 def installations(session: Session, *, state: str | None = None) -> list[Installation]:
     """Every installation (optionally in one state), by id: the sync fan-out's list."""
     query = select(Installation).order_by(Installation.id)
