@@ -100,3 +100,152 @@ def amazon(
         pass
     finally:
         server.stop()
+
+
+@sandbox.command("zendesk")
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Users and tickets to serve (JSON, see connectors/zendesk/sandbox_data.py).",
+)
+@click.option(
+    "--seller",
+    "seller_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Instead of --seed: write tickets about this seller's orders (a `claimdesk generate` "
+    "folder) to SELLER/.zendesk-seed.json and serve them.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option("--subdomain", default="acme", show_default=True, help="The account's subdomain.")
+@click.option(
+    "--app-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where claimdesk runs: the sidebar loads {app-url}/sidebar, webhooks go to "
+    "{app-url}/webhooks/zendesk.",
+)
+@click.option(
+    "--app-id",
+    type=click.IntRange(min=1),
+    default=1_000_001,
+    show_default=True,
+    help="The app's id: its public key is /api/v2/apps/{id}/public_key.pem.",
+)
+@click.option("--installation-id", type=click.IntRange(min=1), default=2_000_001, show_default=True)
+@click.option("--email", default=None, help="API user email to accept.")
+@click.option("--api-token", default=None, help="API token to accept.")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="RSA private key (PEM) to sign launch tokens with; created there if missing, so a "
+    "restart keeps the same key.",
+)
+@click.option("--webhook-secret", default=None, help="Signing secret of the seeded webhook.")
+@click.option(
+    "--plan-rpm",
+    type=click.IntRange(min=1),
+    default=700,
+    show_default=True,
+    help="API requests per minute for the account (Team 200, Growth 400, Enterprise 700).",
+)
+def zendesk(
+    seed_file: Path | None,
+    seller_dir: Path | None,
+    host: str,
+    port: int,
+    subdomain: str,
+    app_url: str,
+    app_id: int,
+    installation_id: int,
+    email: str | None,
+    api_token: str | None,
+    key_file: Path | None,
+    webhook_secret: str | None,
+    plan_rpm: int,
+) -> None:
+    """Serve a local Zendesk (agent UI with the app, REST API, webhooks) until stopped."""
+    import tempfile
+
+    from connectors.errors import ConnectorError
+    from connectors.zendesk.sandbox import ApiCredentials, start_sandbox
+    from connectors.zendesk.sandbox_data import load_seed
+
+    defaults = ApiCredentials()
+    credentials = ApiCredentials(
+        email=email or defaults.email, api_token=api_token or defaults.api_token
+    )
+    if (seed_file is None) == (seller_dir is None):
+        raise click.UsageError("give exactly one of --seed FILE and --seller DIR")
+    try:
+        if seller_dir is not None:
+            from plugin.generator.tickets import write_ticket_seed
+
+            seed_file = write_ticket_seed(seller_dir, seller_dir / ".zendesk-seed.json", 7).path
+        assert seed_file is not None
+        seed = load_seed(seed_file)
+    except ConnectorError as error:
+        raise click.ClickException(str(error)) from None
+    private_pem = None
+    if key_file is not None and key_file.exists():
+        private_pem = key_file.read_bytes()
+    try:
+        server = start_sandbox(
+            seed,
+            port=port,
+            host=host,
+            subdomain=subdomain,
+            app_url=app_url,
+            app_id=app_id,
+            installation_id=installation_id,
+            credentials=credentials,
+            private_key_pem=private_pem,
+            webhook_secret=webhook_secret,
+            plan_rpm=plan_rpm,
+        )
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if key_file is not None and private_pem is None:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(server.private_key_pem())
+        key_file.chmod(0o600)
+    folder = key_file.parent if key_file is not None else Path(tempfile.mkdtemp(prefix="zd-"))
+    public_key = folder / f"{subdomain}-app-{app_id}-public.pem"
+    public_key.write_text(server.public_key_pem, encoding="utf-8")
+    webhook = next(iter(server.webhooks.values()))
+    click.echo(f"Zendesk sandbox for {subdomain}.zendesk.com at {server.url}")
+    click.echo(f"agent UI: {server.url}/agent  ({len(server.tickets)} tickets)")
+    click.echo(f"app {app_id}, installation {installation_id}, loading {app_url}/sidebar")
+    click.echo(f"public key: {public_key}")
+    click.echo(
+        f"API: --url {server.url} --email {credentials.email} --api-token {credentials.api_token}"
+    )
+    click.echo(f"webhook {webhook.id} -> {webhook.endpoint}, secret: {webhook.signing_secret}")
+    click.echo("Ctrl-C stops it.")
+    sys.stdout.flush()  # a parent process reads the URL from a pipe
+
+    stopping = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
