@@ -479,7 +479,12 @@ class Case(Base):
             postgresql_where=text("status = 'open'"),
             sqlite_where=text("status = 'open'"),
         ),
-        Index("ix_cases_installation_amazon_case", "installation_id", "amazon_case_id"),
+        # One case per Amazon case ID (NULLs, not recorded yet, never collide).
+        Index(
+            "uq_cases_installation_amazon_case", "installation_id", "amazon_case_id", unique=True
+        ),
+        # A deleted case's number is never given again (its audit events keep naming it).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
