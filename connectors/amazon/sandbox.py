@@ -805,8 +805,9 @@ class AmazonSandbox:
         matched.sort(key=lambda entry: (entry[0], entry[1]))
         size = int(args["maxResultsPerPage"])
         page = matched[offset : offset + size]
+        now = self.now()
         body: dict[str, Any] = {
-            "orders": [order_json(oid, lines, args["includedData"]) for _, oid, lines in page],
+            "orders": [order_json(oid, lines, args["includedData"], now) for _, oid, lines in page],
             f"{field_name}Before": args[f"{field_name}Before"].replace("+00:00", "Z"),
         }
         if offset + size < len(matched):
@@ -871,7 +872,7 @@ class AmazonSandbox:
         lines = self._orders.get(order_id)
         if lines is None:
             raise _NotFound(f"Order {order_id} not found")
-        return _json(200, {"order": order_json(order_id, lines, included)})
+        return _json(200, {"order": order_json(order_id, lines, included, self.now())})
 
 
 class _NotFound(InvalidInput):

@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -565,9 +565,13 @@ def _money(amount: Decimal, currency: str) -> dict[str, str]:
 
 
 def order_json(
-    order_id: str, lines: Sequence[OrderLine], included: Iterable[str]
+    order_id: str,
+    lines: Sequence[OrderLine],
+    included: Iterable[str],
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """An Orders 2026-01-01 ``Order`` built from the order's All Orders lines."""
+    """An Orders 2026-01-01 ``Order`` built from the order's All Orders lines; ``now`` (the
+    sandbox clock) sets where its parcels are."""
     wanted = set(included)
     created, updated = order_times(lines)
     channel = lines[0].row.sales_channel.strip()
@@ -613,8 +617,10 @@ def order_json(
         "createdTime": _iso(created),
         "lastUpdatedTime": _iso(updated or created),
         "salesChannel": sales_channel,
-        "orderItems": items,
     }
+    if "BUYER" in wanted:
+        order["buyer"] = buyer_json(order_id)
+    order["orderItems"] = items
     if "FULFILLMENT" in wanted:
         order["fulfillment"] = {
             "fulfillmentStatus": fulfillment_status(lines),
@@ -622,8 +628,15 @@ def order_json(
         }
         if lines[0].get("shipservicelevel"):
             order["fulfillment"]["fulfillmentServiceLevel"] = lines[0].get("shipservicelevel")
+        window = promised_window(order_id, lines)
+        if window is not None and order["fulfillment"]["fulfillmentStatus"] == "SHIPPED":
+            order["fulfillment"]["deliverByWindow"] = window
     if "PROCEEDS" in wanted and currency:
         order["proceeds"] = {"grandTotal": _money(total, currency)}
+    if "PACKAGES" in wanted:
+        packages = packages_json(order_id, lines, now or datetime.now(UTC))
+        if packages:
+            order["packages"] = packages
     return order
 
 
@@ -673,4 +686,186 @@ def buyer_email(order_id: str) -> str:
 def buyer_name(order_id: str) -> str:
     """A plausible buyer name, the same for the same order id."""
     digest = hashlib.sha256(f"name:{order_id}".encode()).digest()
-    return f"{_FIRST_NAMES[digest[0] % len(_FIRST_NAMES)]} {_LAST_NAMES[digest[1] % len(_LAST_NAMES)]}"
+    return (
+        f"{_FIRST_NAMES[digest[0] % len(_FIRST_NAMES)]} {_LAST_NAMES[digest[1] % len(_LAST_NAMES)]}"
+    )
+
+
+# --- Packages (Orders 2026-01-01 includedData=PACKAGES) ----------------------------------------
+#
+# A shipped order has one package (two for some orders of several lines), each with a carrier
+# as Amazon names it, a tracking number valid for that carrier (check digits computed), a ship
+# time a few hours after the purchase, and a status that follows the sandbox clock: picked up,
+# in transit for a few days, out for delivery, then delivered. A few parcels (by their order
+# id) never arrive: they stay at the destination centre, or go back to the seller.
+
+US_MARKETPLACE_ID = "ATVPDKIKX0DER"
+STUCK_IN_TRANSIT = "stuck"
+RETURNED = "returned"
+DELIVERS = "delivers"
+_US_FBA_CARRIERS = ("AMZN_US", "AMZN_US", "UPS", "USPS")
+_US_FBM_CARRIERS = ("UPS", "USPS", "FedEx")
+_SERVICES = {
+    "UPS": ("UPS Ground", "UPS 2nd Day Air"),
+    "USPS": ("USPS Ground Advantage", "USPS Priority Mail"),
+    "FedEx": ("FedEx Home Delivery", "FedEx 2Day"),
+    "DHL": ("DHL Express Worldwide", "DHL Express 12:00"),
+    "AMZN": ("Amazon Standard", "Amazon Expedited"),
+}
+_ALPHANUMERIC = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def _digest(order_id: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"{purpose}:{order_id}".encode()).digest()
+
+
+def _digits(digest: bytes, count: int) -> str:
+    return f"{int.from_bytes(digest, 'big') % 10**count:0{count}d}"
+
+
+def ups_check_digit(body: str) -> int:
+    """UPS 1Z check digit of the 15 characters after ``1Z``: letters count as (code - 3) mod
+    10, odd positions once and even positions twice, then the complement to 10."""
+    total = 0
+    for position, char in enumerate(body):
+        value = int(char) if char.isdigit() else (ord(char.upper()) - 3) % 10
+        total += value * (2 if position % 2 else 1)
+    return (10 - total % 10) % 10
+
+
+def mod10_check_digit(body: str) -> int:
+    """GS1 mod 10 (USPS IMpb): from the right, digits weigh 3, 1, 3 …; complement to 10."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def fedex_check_digit(body: str) -> int:
+    """FedEx 12-digit check digit of 11 digits: weights 1, 3, 7 from the right, mod 11, mod 10."""
+    weights = (1, 3, 7)
+    total = sum(int(d) * weights[i % 3] for i, d in enumerate(reversed(body)))
+    return total % 11 % 10
+
+
+def tracking_number(carrier: str, order_id: str, index: int = 0) -> str:
+    """A valid tracking number for ``carrier`` (Amazon's name), the same for the same order."""
+    digest = _digest(order_id, f"tracking:{index}")
+    if carrier == "UPS":
+        # Six characters of shipper account (Amazon ships FBA parcels on many), service, package.
+        shipper = "".join(_ALPHANUMERIC[b % len(_ALPHANUMERIC)] for b in digest[10:16])
+        body = shipper + ("03" if digest[0] % 3 else "02") + _digits(digest[1:10], 7)
+        return f"1Z{body}{ups_check_digit(body)}"
+    if carrier == "USPS":
+        body = "9400111" + _digits(digest, 14)
+        return f"{body}{mod10_check_digit(body)}"
+    if carrier == "FedEx":
+        body = str(1 + digest[0] % 9) + _digits(digest[1:], 10)
+        return f"{body}{fedex_check_digit(body)}"
+    if carrier == "DHL":
+        serial = str(1 + digest[0] % 9) + _digits(digest[1:], 8)
+        return f"{serial}{int(serial) % 7}"
+    return "TBA" + _digits(digest, 12)  # Amazon Logistics: no check digit
+
+
+def _carrier(order_id: str, lines: Sequence[OrderLine], index: int) -> str:
+    digest = _digest(order_id, f"carrier:{index}")
+    market = marketplace_id(lines)
+    if market not in (None, US_MARKETPLACE_ID):
+        tld = lines[0].row.sales_channel.strip().lower().rsplit(".", 1)[-1].upper()
+        return "DHL" if digest[0] % 2 else f"AMZN_{'UK' if tld == 'UK' else tld}"
+    choices = _US_FBM_CARRIERS if fulfilled_by(lines) == "MERCHANT" else _US_FBA_CARRIERS
+    return choices[digest[0] % len(choices)]
+
+
+def package_fate(order_id: str) -> str:
+    """What becomes of an order's parcels: most arrive; 1 in 25 sticks, 1 in 40 goes back."""
+    value = int.from_bytes(_digest(order_id, "fate")[:4], "big") % 1000
+    return STUCK_IN_TRANSIT if value < 40 else RETURNED if value < 65 else DELIVERS
+
+
+def ship_time(order_id: str, lines: Sequence[OrderLine]) -> datetime | None:
+    """When the order's parcels left: 4 to 36 hours after the purchase."""
+    created, _ = order_times(lines)
+    if created is None:
+        return None
+    hours = 4 + _digest(order_id, "ship")[0] % 33
+    return created + timedelta(hours=hours)
+
+
+def transit_hours(order_id: str) -> int:
+    """Hours from ship time to delivery: two to five days."""
+    return 48 + _digest(order_id, "transit")[0] % 73
+
+
+def package_status(order_id: str, shipped: datetime, now: datetime) -> dict[str, str]:
+    """The ``PackageStatus`` of a parcel shipped at ``shipped``, seen at ``now``."""
+    hours = (now - shipped).total_seconds() / 3600
+    transit = transit_hours(order_id)
+    fate = package_fate(order_id)
+    if hours < 0:
+        return {"status": "PENDING", "detailedStatus": "PENDING_PICK_UP"}
+    if hours < 6:
+        return {"status": "SHIPPED", "detailedStatus": "PICKED_UP"}
+    if fate == STUCK_IN_TRANSIT and hours >= transit / 2:
+        return {"status": "IN_TRANSIT", "detailedStatus": "AT_DESTINATION_FC"}
+    if hours < transit / 2:
+        return {"status": "IN_TRANSIT", "detailedStatus": "AT_ORIGIN_FC"}
+    if hours < transit - 8:
+        return {"status": "IN_TRANSIT", "detailedStatus": "AT_DESTINATION_FC"}
+    if hours < transit:
+        return {"status": "IN_TRANSIT", "detailedStatus": "OUT_FOR_DELIVERY"}
+    if fate == RETURNED:
+        back = "RETURNED_TO_SELLER" if hours >= transit + 7 * 24 else "RETURNING_TO_SELLER"
+        return {"status": "UNDELIVERABLE", "detailedStatus": back}
+    return {"status": "DELIVERED", "detailedStatus": "DELIVERED"}
+
+
+def promised_window(order_id: str, lines: Sequence[OrderLine]) -> dict[str, str] | None:
+    """``fulfillment.deliverByWindow`` of a shipped order: around its parcels' arrival."""
+    shipped = ship_time(order_id, lines)
+    if shipped is None:
+        return None
+    arrival = shipped + timedelta(hours=transit_hours(order_id))
+    return {
+        "earliestDateTime": _iso(arrival - timedelta(days=1)),
+        "latestDateTime": _iso(arrival + timedelta(days=1)),
+    }
+
+
+def packages_json(order_id: str, lines: Sequence[OrderLine], now: datetime) -> list[dict[str, Any]]:
+    """The ``packages`` of an order (none until it ships)."""
+    if fulfillment_status(lines) not in ("SHIPPED", "PARTIALLY_SHIPPED"):
+        return []
+    shipped = ship_time(order_id, lines)
+    if shipped is None:
+        return []
+    indexed = list(enumerate(lines))
+    if fulfillment_status(lines) == "PARTIALLY_SHIPPED":
+        indexed = [
+            (i, line) for i, line in indexed if normalize_header(line.row.item_status) == "shipped"
+        ] or indexed[:1]
+    count = 2 if len(indexed) > 1 and _digest(order_id, "split")[0] % 3 == 0 else 1
+    packages = []
+    for number in range(count):
+        carrier = _carrier(order_id, lines, number)
+        family = "AMZN" if carrier.startswith("AMZN") else carrier
+        services = _SERVICES[family]
+        package: dict[str, Any] = {
+            "packageReferenceId": str(number + 1),
+            "createdTime": _iso(shipped - timedelta(hours=2)),
+            "packageStatus": package_status(order_id, shipped, now),
+            "carrier": carrier,
+            "shipTime": _iso(shipped),
+            "shippingService": services[_digest(order_id, f"service:{number}")[0] % 2],
+            "trackingNumber": tracking_number(carrier, order_id, number),
+            "packageItems": [
+                {"orderItemId": _order_item_id(order_id, i), "quantity": line.row.quantity}
+                for i, line in indexed[number::count]
+            ],
+        }
+        packages.append(package)
+    return packages
+
+
+def buyer_json(order_id: str) -> dict[str, str]:
+    """``includedData=BUYER``: the relay address and the buyer's name."""
+    return {"buyerName": buyer_name(order_id), "buyerEmail": buyer_email(order_id)}

@@ -22,6 +22,7 @@ from rq.cron import CronScheduler
 
 from plugin.jobs import DEFAULT_QUEUE
 from plugin.jobs.sync import fan_out_syncs
+from plugin.jobs.tracking import refresh_open_tracking
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ SCHEDULE = (
     # Starts the syncs that are due (CLAIMDESK_SYNC_EVERY_SECONDS) and restarts any sync that
     # lost its job (Redis restarted, a job gave up): the minute is how late that may come.
     Periodic(fan_out_syncs, DEFAULT_QUEUE, "SYNC_CRON_SECONDS", 60),
+    # Refreshes the stale tracking of orders that tickets mention (a bounded batch a tick), so
+    # an agent opening one finds it fresh.
+    Periodic(refresh_open_tracking, DEFAULT_QUEUE, "TRACKING_CRON_SECONDS", 300),
 )
 
 

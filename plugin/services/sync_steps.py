@@ -10,6 +10,11 @@
 - Inbound: getShipments (every status, by last-updated date range) page by page in each of
   the seller's marketplaces, then getShipmentItemsByShipmentId for each shipment listed
   (checkpointed ten shipments at a time).
+- Order details: searchOrders (Orders 2026-01-01) by last-updated date in the report windows
+  (after the first sync, only since the last one), with the buyer, fulfillment, packages and
+  proceeds, page by page; each page's orders are stored (``orders``) with a tracking snapshot
+  per package (source ``amazon:orders``) in the checkpoint that stores the page token. (The
+  ``orders`` step is the All Orders report.)
 - Claims: the engine on everything stored, saved by identity (``save_claims``).
 
 Document ids are ``{report type}:{window start}:{window end}`` (``finances:…``,
@@ -24,7 +29,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,9 +40,14 @@ from connectors.amazon.parse import parse_document, read_report
 from connectors.errors import NotFound, ReportError, UpstreamError
 from plugin.domain.claims import find_claims
 from plugin.domain.policy import PolicyTable
+from plugin.services import tracking
 from plugin.services.claim_store import save_claims
 from plugin.services.ingest import load_inputs
-from plugin.services.sync_cursor import Checkpoint, Plan, checkpoint, midnight
+from plugin.services.sync_cursor import SOURCE, Checkpoint, Plan, checkpoint, midnight, windows
+from plugin.store import queries
+from plugin.store.models import DONE
+from plugin.store.queries import upsert_orders
+from plugin.store.tracking_queries import upsert_snapshots
 
 REPORT_TYPES = {
     "ledger": ("GET_LEDGER_DETAIL_VIEW_DATA", ReportKind.LEDGER),
@@ -45,7 +55,11 @@ REPORT_TYPES = {
     "returns": ("GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA", ReportKind.RETURNS),
     "orders": ("GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL", ReportKind.ORDERS),
 }
-STEPS = (*REPORT_TYPES, "finances", "inbound", "claims")
+STEPS = (*REPORT_TYPES, "finances", "inbound", "order_details", "claims")
+# What searchOrders is asked to include: the sidebar's buyer, timeline and tracking.
+ORDER_DATA = ("BUYER", "FULFILLMENT", "PACKAGES", "PROCEEDS")
+ORDERS_PER_PAGE = 100  # searchOrders' maximum
+ORDERS_OVERLAP = timedelta(days=1)  # re-read before the last sync's end (see run_order_details)
 # Reports asked for ahead of the one being stored. createReport allows one a minute, and
 # Amazon takes minutes to make one: with several in flight the quota, not the wait, sets the
 # pace (up to about five minutes a report).
@@ -107,7 +121,7 @@ def following(step: str) -> str | None:
 def initial_units(plan: Plan, marketplaces: int) -> int:
     """Work units known when a sync starts (inbound items are added once listed)."""
     return (
-        len(REPORT_TYPES) * len(plan.report_windows())
+        (len(REPORT_TYPES) + 1) * len(plan.report_windows())
         + len(plan.finance_windows())
         + (marketplaces + 1)
     )
@@ -121,6 +135,8 @@ def run(context: StepContext) -> None:
         run_finances(context)
     elif context.step == "inbound":
         run_inbound(context)
+    elif context.step == "order_details":
+        run_order_details(context)
     elif context.step == "claims":
         run_claims(context)
     else:
@@ -324,6 +340,93 @@ def run_inbound(context: StepContext) -> None:
     if not shipments:
         with context.point() as point:
             context.close(point, None)
+
+
+# --- order details -------------------------------------------------------------------------------
+
+
+def run_order_details(context: StepContext) -> None:
+    """Orders by last-updated window, page by page; each page stored with its token.
+
+    The first sync reads the plan's whole range. Later ones read from the day before the last
+    complete sync's end (``ORDERS_OVERLAP``): an order that changed since then has a newer
+    last-updated time, and searchOrders' quota (one call every three minutes after a burst of
+    20) could not re-read 18 months of a big seller every few hours. The first checkpoint
+    fixes that start (``since``) for resumed attempts, and counts the windows left out as done.
+    """
+    client = context.amazon
+    plan = context.plan
+    if "since" not in context.at:
+        since = _orders_since(context)
+        skipped = len(plan.report_windows()) - len(windows(since, plan.until, plan.window_days))
+        first = {"since": since.isoformat(), "window": 0, "token": None}
+        with context.point() as point:
+            point.move(first, units=skipped)
+        context.advanced(first)
+    since = date.fromisoformat(context.at["since"])
+    spans = windows(since, plan.until, plan.window_days)
+    index = int(context.at.get("window", 0))
+    token: str | None = context.at.get("token")
+    resumed = token
+    at: dict[str, Any] | None
+    while index < len(spans):
+        start, end = spans[index]
+        pages = client.search_orders(
+            last_updated_after=midnight(start),
+            last_updated_before=midnight(end),
+            included_data=ORDER_DATA,
+            max_results_per_page=ORDERS_PER_PAGE,
+            pagination_token=token,
+        )
+        try:
+            for page in pages:
+                token = page.next_token
+                if token:
+                    at = {"since": since.isoformat(), "window": index, "token": token}
+                elif index + 1 < len(spans):
+                    at = {"since": since.isoformat(), "window": index + 1, "token": None}
+                else:
+                    at = None
+                with context.point() as point:
+                    _store_orders(point, page.items)
+                    context.close(point, at, units=0 if token else 1)
+                context.advanced(at)
+        except UpstreamError as error:
+            if not _stale(error, token, resumed):
+                raise
+            token = resumed = None
+            context.save({"since": since.isoformat(), "window": index, "token": None})
+            continue
+        index += 1
+        token = None
+    if not spans:
+        with context.point() as point:
+            context.close(point, None)
+
+
+def _orders_since(context: StepContext) -> date:
+    """Where this sync's order reading starts (see ``run_order_details``)."""
+    plan = context.plan
+    with context.sessions() as session:
+        last = queries.last_sync_run(session, context.installation_id, SOURCE, status=DONE)
+        if last is None or "order_details" not in (last.counts or {}):
+            return plan.since
+        ended = Plan.from_json(last.cursor["plan"]).until
+    return min(plan.until, max(plan.since, ended - ORDERS_OVERLAP))
+
+
+def _store_orders(point: Checkpoint, orders: list[Any]) -> None:
+    """Upsert the page's orders and their packages' tracking snapshots; count them."""
+    documents = [order for order in orders if isinstance(order, dict)]
+    rows = tracking.order_rows(documents)
+    snapshots = [
+        snapshot for order in documents for snapshot in tracking.order_snapshots(order, point.now)
+    ]
+    upsert_orders(point.session, point.installation_id, rows, point.now)
+    upsert_snapshots(point.session, point.installation_id, snapshots)
+    tally = point.counts.setdefault("order_details", {})
+    tally["orders"] = tally.get("orders", 0) + len(rows)
+    tally["packages"] = tally.get("packages", 0) + len(snapshots)
 
 
 # --- claims --------------------------------------------------------------------------------------

@@ -327,6 +327,32 @@ def test_orders_requests_and_answers_follow_the_model(
     assert check.operations == {"searchOrders", "getOrder"}
 
 
+def test_orders_with_buyer_and_packages_follow_the_model(
+    sandbox: AmazonSandbox, client: AmazonClient, check: Replayer
+) -> None:
+    everything = ["BUYER", "FULFILLMENT", "PACKAGES", "PROCEEDS"]
+    pages = check(
+        list(
+            client.search_orders(
+                last_updated_after=datetime(2026, 9, 1, tzinfo=UTC),
+                last_updated_before=datetime(2026, 10, 30, tzinfo=UTC),
+                included_data=everything,
+            )
+        )
+    )
+    orders = [order for page in pages for order in page.items]
+    assert all(order["buyer"]["buyerEmail"].endswith("@marketplace.amazon.com") for order in orders)
+    shipped = [o for o in orders if o["fulfillment"]["fulfillmentStatus"] == "SHIPPED"]
+    assert shipped and all(o["packages"] for o in shipped)
+    assert all("packages" not in o for o in orders if o not in shipped)
+    sandbox.advance(-400 * 86400)  # before the parcels left: every status PENDING
+    early = check(client.get_order("114-7654321-7654321", included_data=everything))
+    assert {p["packageStatus"]["status"] for p in early["packages"]} == {"PENDING"}
+    sandbox.advance(400 * 86400)
+    check(client.get_order("114-1234567-1234567", included_data=["PACKAGES", "BUYER"]))
+    assert check.operations == {"searchOrders", "getOrder"}
+
+
 @pytest.mark.parametrize(
     ("api_name", "method_name", "kwargs", "status", "models"),
     [

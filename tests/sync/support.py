@@ -80,7 +80,10 @@ SETTINGS = {
 VOLATILE = frozenset(
     {"id", "installation_id", "ingested_at", "created_at", "updated_at", "first_seen_at"}
 )
-VOLATILE_BY_TABLE = {"credentials": frozenset({"ciphertext"})}
+VOLATILE_BY_TABLE = {
+    "credentials": frozenset({"ciphertext"}),
+    "tracking_snapshots": frozenset({"fetched_at", "expires_at"}),  # when the sync ran
+}
 
 
 @dataclass
