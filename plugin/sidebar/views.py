@@ -1,0 +1,234 @@
+"""Blueprint ``sidebar``: the ticket sidebar page, its panels, its JSON, and the dev SDK.
+
+- ``POST /sidebar``: Zendesk's signed launch. Verified by ``accept_launch``; the page embeds
+  the app token in a data attribute (never a cookie) and is served at the URL Zendesk posted
+  to, so ``origin`` and ``app_guid`` stay in ``location.search`` for the ZAF SDK.
+- ``GET|POST /api/v1/sidebar/context``: the panel data as JSON (docs/sidebar-api.md).
+- ``GET|POST /sidebar/panels``: the same data as HTML fragments in the agent's language and
+  time zone; ``panel=tracking`` asks for one panel (the script polls a refreshing one).
+- ``GET /vendor/zaf_sdk.js``: the npm SDK bundled, when ``ZAF_SDK_URL`` is ``bundled``.
+
+Inputs come as query parameters, or as a JSON object in a POST body (a long ticket
+description does not fit in a URL); both carry the same names.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, Response, current_app, json, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from plugin import i18n
+from plugin.extensions import resources
+from plugin.security.web import accept_launch, app_token_required, current_identity
+from plugin.services import sidebar as service
+from plugin.sidebar import presenter
+from plugin.sidebar.sdk_bundle import Bundle, BundleError, bundle_sdk, package_folder
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("sidebar", __name__)
+
+LOCATION = "ticket_sidebar"
+CDN_SDK_URL = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js"
+BUNDLED = "bundled"
+PANELS = ("timeline", "tracking", "eligibility")
+MAX_FIELD = 100_000  # characters accepted per text input (the service reads fewer)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the page ----------------------------------------------------------------------------
+
+
+@bp.post("/sidebar")
+def page() -> Response:
+    """The signed launch: verify it, then serve the page with a fresh app token."""
+    _, app_token = accept_launch(LOCATION)
+    locale = i18n.locale_of(request.accept_languages.best_match(["en", "fr", "zh-cn", "zh"]))
+    html = render_template(
+        "sidebar/page.html",
+        app_token=app_token,
+        sdk_url=sdk_url(),
+        locale=locale,
+        t=i18n.translator(locale),
+        messages=presenter.script_messages(),
+        panels_url=url_for("sidebar.panels"),
+    )
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"  # it carries a token
+    return response
+
+
+def sdk_url() -> str:
+    """Where the page loads the ZAF SDK: the CDN in production, our bundle in development."""
+    configured = current_app.config.get("ZAF_SDK_URL")
+    if not configured:
+        production = current_app.config.get("ENV") == "production"
+        configured = CDN_SDK_URL if production else BUNDLED
+    return url_for("sidebar.zaf_sdk") if configured == BUNDLED else str(configured)
+
+
+@bp.get("/vendor/zaf_sdk.js")
+def zaf_sdk() -> Response:
+    """The npm ZAF SDK as one script (development and tests; 404 when not configured)."""
+    if sdk_url() != url_for("sidebar.zaf_sdk"):
+        return _text_error(404, "The ZAF SDK is served by Zendesk's CDN in this deployment.")
+    folder = Path(current_app.config.get("ZAF_SDK_PACKAGE") or package_folder(PROJECT_ROOT))
+    try:
+        bundle = _bundle(folder, _mtime(folder))
+    except BundleError as exc:
+        return _text_error(404, f"{exc}")
+    response = Response(bundle.source, content_type="application/javascript; charset=utf-8")
+    response.headers["X-ZAF-SDK-Version"] = bundle.version
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _mtime(folder: Path) -> float:
+    try:
+        return (folder / "package.json").stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@cache
+def _bundle(folder: Path, mtime: float) -> Bundle:
+    """Bundled once per installed package version (``mtime`` changes on reinstall)."""
+    return bundle_sdk(folder)
+
+
+def _text_error(status: int, message: str) -> Response:
+    return Response(f"// {message}\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+# --- data --------------------------------------------------------------------------------
+
+
+@bp.route("/api/v1/sidebar/context", methods=["GET", "POST"])
+@app_token_required
+def context_json() -> Response:
+    """The sidebar's data for one ticket as JSON (schema: docs/sidebar-api.md)."""
+    inputs = _inputs()
+    context = _context(inputs)
+    body = presenter.context_document(context, inputs.zone, inputs.locale)
+    response = Response(json.dumps(body), content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"  # customer data
+    return response
+
+
+@bp.route("/sidebar/panels", methods=["GET", "POST"])
+@app_token_required
+def panels() -> Response:
+    """The panels as HTML fragments (escaped), in the agent's language and time zone."""
+    inputs = _inputs()
+    wanted = inputs.panel
+    context = _context(inputs)
+    refreshing = False
+    if context.stale_tracking and wanted in (None, "tracking") and context.tracking.ok:
+        refreshing = _request_refresh(context)
+    view = presenter.PanelView(context, inputs.zone, inputs.locale, refreshing=refreshing)
+    t = i18n.translator(inputs.locale)
+    fragments = {
+        name: render_template(f"sidebar/panel_{name}.html", view=view, t=t)
+        for name in PANELS
+        if wanted in (None, name)
+    }
+    body: dict[str, Any] = {
+        "locale": inputs.locale,
+        "empty": not context.orders,
+        "refreshing": refreshing,
+        "panels": fragments,
+    }
+    if wanted is None:
+        body["orders"] = render_template("sidebar/orders.html", view=view, t=t)
+        body["empty_state"] = (
+            render_template("sidebar/empty.html", view=view, t=t) if not context.orders else None
+        )
+    response = Response(json.dumps(body), content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _request_refresh(context: service.SidebarContext) -> bool:
+    """Queue refreshes of stale snapshots; a queue failure leaves the stored data showing."""
+    try:
+        service.refresh_stale(resources().redis, current_identity().installation_id, context)
+    except Exception:  # Redis down: the panel shows what is stored, marked stale, no spinner
+        logger.exception("could not queue tracking refreshes")
+        return False
+    return True
+
+
+class Inputs:
+    """The request's ticket, time zone, locale and panel, checked."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        self.ticket = service.TicketInput(
+            subject=_text(values, "subject"),
+            description=_text(values, "description"),
+            requester_email=_text(values, "requester_email"),
+            order_field=_text(values, "order_id"),
+            ticket_id=_ticket_id(values.get("ticket_id")),
+        )
+        self.zone = _zone(_text(values, "tz") or "UTC")
+        self.locale = i18n.locale_of(_text(values, "locale"))
+        panel = _text(values, "panel") or None
+        if panel is not None and panel not in PANELS:
+            raise BadRequest(f"panel must be one of {', '.join(PANELS)}")
+        self.panel = panel
+
+
+def _inputs() -> Inputs:
+    if request.method == "POST":
+        values = request.get_json(silent=True)
+        if not isinstance(values, dict):
+            raise BadRequest("send the ticket as a JSON object (Content-Type: application/json)")
+        return Inputs(values)
+    return Inputs(request.args)
+
+
+def _text(values: Mapping[str, Any], name: str) -> str:
+    value = values.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise BadRequest(f"{name} must be text")
+    text = str(value)
+    if len(text) > MAX_FIELD:
+        raise BadRequest(f"{name} is longer than {MAX_FIELD} characters")
+    return text
+
+
+def _ticket_id(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not 0 < int(text) < 2**63:
+        raise BadRequest("ticket_id must be a positive whole number")
+    return int(text)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadRequest(
+            f"tz must be an IANA time zone such as Europe/Paris, not {name!r}"
+        ) from None
+
+
+def _context(inputs: Inputs) -> service.SidebarContext:
+    identity = current_identity()
+    with resources().session() as session:
+        return service.sidebar_context(session, identity.installation_id, inputs.ticket, _now())
