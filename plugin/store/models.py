@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -525,3 +526,118 @@ class CaseClaim(Base):
     estimated_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     status_before: Mapped[str] = mapped_column(String(20))
+
+
+# Write-back states (plugin.services.writeback).
+WRITE_PENDING = "pending"  # recorded, not confirmed by Zendesk yet
+WRITE_SENT = "sent"  # Zendesk confirmed it (its audit id is kept)
+WRITE_FAILED = "failed"  # given up after the retries: needs a person
+
+
+class Writeback(Base):
+    """One write to Zendesk, made at most once: the log behind exactly-once notes and replies.
+
+    ``key`` names the write's meaning (e.g. ``claim-note:{claim identity}:{content hash}:
+    {ticket}``); it is unique per installation, so a retry, a restart or a repeated sync finds
+    the row and never writes again. A row still ``pending`` after a crash is resolved by
+    reading the ticket's audits for the marker the write carries before writing again.
+    """
+
+    __tablename__ = "writebacks"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "key"),
+        Index("ix_writebacks_installation_ticket", "installation_id", "ticket_id"),
+        Index("ix_writebacks_installation_status", "installation_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    key: Mapped[str] = mapped_column(String(300))
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(30))  # claim_note, case_note, triage, auto_reply …
+    status: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # what is (or was) sent
+    attempts: Mapped[int] = mapped_column(Integer)
+    zendesk_audit_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebhookDelivery(Base):
+    """A webhook call Zendesk made to us: accepted or refused, and why (replays are refused).
+
+    ``digest`` is the SHA-256 of the signature timestamp and the raw body: a delivery seen
+    once is refused the second time (unique per installation).
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "digest"),
+        Index("ix_webhook_deliveries_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Null when the delivery named no installation we know (it is still logged).
+    installation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE")
+    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    digest: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str | None] = mapped_column(String(20))
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(60))  # "accepted", "bad_signature", "stale" …
+
+
+class TicketTriage(Base):
+    """The latest risk decision on a ticket, and its SLA clock (one row per ticket)."""
+
+    __tablename__ = "ticket_triage"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "ticket_id"),
+        Index("ix_ticket_triage_installation_due", "installation_id", "sla_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    risk: Mapped[str] = mapped_column(String(10))  # high, medium, low, none
+    categories: Mapped[list[str]] = mapped_column(JSON)  # a_to_z, chargeback, damaged …
+    language: Mapped[str | None] = mapped_column(String(10))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # rule, matched text, order state
+    ticket_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rules_version: Mapped[str] = mapped_column(String(64))
+
+
+class ReplyTemplate(Base):
+    """An admin's wording for a reply claimdesk writes (``kind``), per language."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (UniqueConstraint("installation_id", "kind", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    kind: Mapped[str] = mapped_column(String(40))  # tracking_insert, wismo_auto_reply …
+    language: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InstallationSetting(Base):
+    """One admin setting of an installation (auto replies, SLA targets, triage rules …).
+
+    Values are JSON; the code holds each setting's default, so an absent row means "default".
+    """
+
+    __tablename__ = "installation_settings"
+    __table_args__ = (UniqueConstraint("installation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = _installation_fk()
+    name: Mapped[str] = mapped_column(String(80))
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
