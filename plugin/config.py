@@ -48,6 +48,7 @@ class Defaults:
     CREDENTIALS_KEY: str | None = None  # Fernet key(s); required in production
     # The web app.
     APP_TOKEN_TTL = 3600  # seconds a page's app token lives after a verified Zendesk launch
+    SIDEBAR_CACHE_SECONDS = 60  # how long a sidebar answer may be served again (0: never)
     FRAME_ANCESTORS: str | None = None  # origins allowed to frame us besides *.zendesk.com
     # Where pages load the ZAF SDK from: Zendesk's CDN in production; "bundled" serves the
     # npm package zendesk_app_framework_sdk from node_modules/ (development, demo, tests).

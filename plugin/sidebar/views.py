@@ -10,12 +10,20 @@
 
 Inputs come as query parameters, or as a JSON object in a POST body (a long ticket
 description does not fit in a URL); both carry the same names.
+
+Both data endpoints answer from a short-lived cache in Redis (``SIDEBAR_CACHE_SECONDS``,
+default 60): agents reopen the same tickets all day, and a panel built from a dozen queries
+costs far more than a Redis read. The key holds the installation and every input, so tenants
+and time zones never share an entry; nothing is cached while a parcel's snapshot is stale
+(the refresh the panel waits for must show at once), and no entry outlives the earliest
+snapshot expiry it shows. ``fresh=1`` bypasses the cache. ``X-Claimdesk-Cache`` says hit or miss.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -120,11 +128,13 @@ def _text_error(status: int, message: str) -> Response:
 def context_json() -> Response:
     """The sidebar's data for one ticket as JSON (schema: docs/sidebar-api.md)."""
     inputs = _inputs()
-    context = _context(inputs)
-    body = presenter.context_document(context, inputs.zone, inputs.locale)
-    response = Response(json.dumps(body), content_type="application/json")
-    response.headers["Cache-Control"] = "no-store"  # customer data
-    return response
+
+    def build() -> tuple[str, float]:
+        context = _context(inputs)
+        body = presenter.context_document(context, inputs.zone, inputs.locale)
+        return json.dumps(body), _cache_seconds(context)
+
+    return _cached_json("context", inputs, build)
 
 
 @bp.route("/sidebar/panels", methods=["GET", "POST"])
@@ -132,6 +142,10 @@ def context_json() -> Response:
 def panels() -> Response:
     """The panels as HTML fragments (escaped), in the agent's language and time zone."""
     inputs = _inputs()
+    return _cached_json("panels", inputs, lambda: _render_panels(inputs))
+
+
+def _render_panels(inputs: Inputs) -> tuple[str, float]:
     wanted = inputs.panel
     context = _context(inputs)
     refreshing = False
@@ -155,8 +169,65 @@ def panels() -> Response:
         body["empty_state"] = (
             render_template("sidebar/empty.html", view=view, t=t) if not context.orders else None
         )
-    response = Response(json.dumps(body), content_type="application/json")
-    response.headers["Cache-Control"] = "no-store"
+    return json.dumps(body), 0.0 if refreshing else _cache_seconds(context)
+
+
+def _cache_seconds(context: service.SidebarContext) -> float:
+    """How long this answer may be served again: never while a parcel is stale."""
+    if context.stale_tracking:
+        return 0.0
+    limit = float(current_app.config.get("SIDEBAR_CACHE_SECONDS", 60))
+    expiries = [
+        (view.expires_at - context.now).total_seconds()
+        for views in context.tracking.data.values()
+        for view in views
+    ]
+    return max(0.0, min([limit, *expiries]))
+
+
+def _cache_key(kind: str, inputs: Inputs) -> str:
+    ticket = inputs.ticket
+    parts = [
+        kind,
+        str(current_identity().installation_id),
+        ticket.subject,
+        ticket.description,
+        ticket.requester_email,
+        ticket.order_field,
+        str(ticket.ticket_id),
+        inputs.zone.key,
+        inputs.locale,
+        str(inputs.panel),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return f"claimdesk:sidebar:{current_identity().installation_id}:{digest}"
+
+
+def _cached_json(kind: str, inputs: Inputs, build: Callable[[], tuple[str, float]]) -> Response:
+    """``build()``'s JSON body, from the cache when an equal request was answered recently."""
+    key = _cache_key(kind, inputs)
+    fresh = request.args.get("fresh") == "1"
+    redis = resources().redis
+    body: str | None = None
+    if not fresh:
+        try:
+            cached = redis.get(key)
+        except Exception:  # Redis down: answer from the store, slower but right
+            logger.warning("sidebar cache unavailable", exc_info=True)
+            cached = None
+        if cached is not None:
+            body = cached.decode("utf-8") if isinstance(cached, bytes) else str(cached)
+    state = "hit" if body is not None else "miss"
+    if body is None:
+        body, seconds = build()
+        if seconds >= 1:
+            try:
+                redis.set(key, body.encode("utf-8"), ex=int(seconds))
+            except Exception:
+                logger.warning("sidebar cache unavailable", exc_info=True)
+    response = Response(body, content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"  # customer data: never in a browser cache
+    response.headers["X-Claimdesk-Cache"] = state
     return response
 
 

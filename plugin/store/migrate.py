@@ -53,9 +53,44 @@ def _connection(engine_or_url: Engine | str | URL) -> Iterator[Connection]:
             engine.dispose()
 
 
+@contextmanager
+def _migrating(engine_or_url: Engine | str | URL) -> Iterator[Connection]:
+    """A connection for schema changes, inside one transaction.
+
+    On SQLite, foreign keys are switched off around the transaction (SQLite's own procedure
+    for table rebuilds: a rebuild drops the old table, and with foreign keys on, dropping a
+    parent table deletes every child row through ON DELETE CASCADE). Before the commit,
+    ``PRAGMA foreign_key_check`` must find nothing, or the migration is rolled back.
+    """
+    owned = not isinstance(engine_or_url, Engine)
+    engine = make_engine(engine_or_url) if not isinstance(engine_or_url, Engine) else engine_or_url
+    try:
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            raw = connection.connection.dbapi_connection
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or ignored
+            try:
+                with connection.begin():
+                    yield connection
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise RuntimeError(
+                                f"the migration left {len(broken)} rows whose parent is missing "
+                                f"(first: {tuple(broken[0])}); nothing was changed"
+                            )
+            finally:
+                if sqlite and raw is not None:
+                    raw.execute("PRAGMA foreign_keys = ON")
+    finally:
+        if owned:
+            engine.dispose()
+
+
 def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
     """Migrate the database to ``revision`` (the newest by default); a no-op when it is there."""
-    with _connection(engine_or_url) as connection:
+    with _migrating(engine_or_url) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
         command.upgrade(alembic_config(connection), revision)
@@ -63,7 +98,7 @@ def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
 
 def downgrade(engine_or_url: Engine | str | URL, revision: str) -> None:
     """Migrate the database back to ``revision`` (``"base"``: no tables). Development only."""
-    with _connection(engine_or_url) as connection:
+    with _migrating(engine_or_url) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
         command.downgrade(alembic_config(connection), revision)

@@ -74,7 +74,12 @@ class Installation(Base):
     """
 
     __tablename__ = "installations"
-    __table_args__ = (UniqueConstraint("zendesk_subdomain", "zendesk_installation_id"),)
+    __table_args__ = (
+        UniqueConstraint("zendesk_subdomain", "zendesk_installation_id"),
+        # An id is never given again, also on SQLite: app tokens and cached answers name an
+        # installation by id, and must never come to mean a newer tenant.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)

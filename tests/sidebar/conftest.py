@@ -49,6 +49,9 @@ def app(migrated: Database, sessions: sessionmaker[Session], tmp_path: Path) -> 
         # The embedded Redis lives beside the SQLite file; give PostgreSQL runs a folder too.
         pytest.skip(f"{REDIS_VARIABLE} is not set")
     built = create_app(config)
+    # Answers cached by an earlier test (the embedded Redis lives for the session) must not
+    # meet this one's data.
+    resources(built).redis.flushdb()
     yield built
     resources(built).close()
 

@@ -61,3 +61,52 @@ def test_downgrade_to_base_and_up_again(empty: Database) -> None:
     assert table_names(empty.url) == {"alembic_version"}
     migrate.upgrade(empty.url)
     assert migrate.schema_differences(empty.url) == []
+
+
+def test_a_table_rebuild_keeps_every_child_row(empty: Database) -> None:
+    """0005 rebuilds installations on SQLite: with foreign keys on, dropping the old table
+    would delete every child row through ON DELETE CASCADE. The runner turns them off."""
+    migrate.upgrade(empty.url, "0004")
+    engine = make_engine(empty.url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO installations (name, state, created_at) "
+                    "VALUES ('a', 'active', '2026-01-01 00:00:00+00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO costs (installation_id, sku, unit_cost, currency, source_file, "
+                    "updated_at) SELECT id, 'SKU-1', '1.00', 'USD', 'costs.csv', created_at "
+                    "FROM installations"
+                )
+            )
+        migrate.upgrade(engine)
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM costs")).scalar() == 1
+            # Foreign keys are on again: deleting the installation cascades.
+            connection.execute(text("DELETE FROM installations"))
+            assert connection.execute(text("SELECT count(*) FROM costs")).scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_installation_ids_are_never_given_again(empty: Database) -> None:
+    migrate.upgrade(empty.url)
+    engine = make_engine(empty.url)
+    insert = text(
+        "INSERT INTO installations (name, state, created_at) "
+        "VALUES (:name, 'active', '2026-01-01 00:00:00+00:00')"
+    )
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert, {"name": "first"})
+            connection.execute(insert, {"name": "second"})
+            connection.execute(text("DELETE FROM installations WHERE name = 'second'"))
+            connection.execute(insert, {"name": "third"})
+            ids = dict(connection.execute(text("SELECT name, id FROM installations")).all())
+        assert ids["third"] > ids["first"] + 1
+    finally:
+        engine.dispose()
