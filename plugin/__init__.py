@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from plugin import config, errors, extensions, health
+from plugin import claims, config, errors, extensions, health, sidebar
 from plugin.security import web as security
 
 
@@ -33,4 +33,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["AUTO_MIGRATE"]:
         extensions.resources(app).migrate()
     app.register_blueprint(health.bp)
+    app.register_blueprint(sidebar.bp)
+    app.register_blueprint(claims.bp)
     return app

@@ -167,8 +167,26 @@ def generate(
     show_default=True,
     help="Also serve the files from a local SP-API sandbox and sync them with a worker.",
 )
-def demo(directory: Path, seed: int, with_sync: bool) -> None:
-    """Generate a realistic seller, show what claimdesk finds, then sync it through SP-API."""
+@click.option(
+    "--serve/--no-serve",
+    "serve",
+    default=True,
+    show_default=True,
+    help="Then run the Zendesk sandbox and the web app until Ctrl-C (needs --sync).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=5000,
+    show_default=True,
+    help="The web app's port (the manifest points at 5000; 0 picks a free one).",
+)
+def demo(directory: Path, seed: int, with_sync: bool, serve: bool, host: str, port: int) -> None:
+    """Generate a realistic seller, show what claimdesk finds, sync it, and serve it in Zendesk."""
+    from contextlib import ExitStack
+
+    from plugin import demo as parts
     from plugin.generator import generate_seller
     from plugin.reporting import render_table
     from plugin.services.reconcile import reconcile_folder
@@ -182,59 +200,20 @@ def demo(directory: Path, seed: int, with_sync: bool) -> None:
     result = reconcile_folder(directory, today)
     skipped = [(s.file, s.reason) for s in result.skipped_files]
     click.echo(render_table(today, result.claims, skipped, source=str(directory)), nl=False)
-    if with_sync:
-        _demo_sync(directory, today)
-    click.echo(f"\nNext: claimdesk reconcile {directory} --json   (the same, as JSON)")
-
-
-# The sandbox runs Amazon's published rate plans this many times faster, so a first sync of
-# a year and a half of reports takes seconds rather than hours.
-DEMO_TIME_SCALE = 2000.0
-
-
-def _demo_sync(directory: Path, today: date) -> None:
-    """Serve ``directory`` from the SP-API sandbox; a worker syncs it into an embedded store."""
-    import subprocess
-
-    from connectors.amazon.sandbox import Credentials, start_sandbox
-
-    store = (directory / ".claimdesk").resolve()  # hidden: reconcile leaves it alone
-    store.mkdir(exist_ok=True)
-    os.environ["CLAIMDESK_DATABASE_URL"] = f"sqlite:///{store / 'claimdesk.db'}"
-    credentials = Credentials()
-    sandbox = start_sandbox(directory, time_scale=DEMO_TIME_SCALE, credentials=credentials)
-    log = (store / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-c", "from plugin.cli import main; main()", "worker", "--no-cron"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    click.echo(
-        f"\nNow the same seller through the SP-API: a local sandbox at {sandbox.url} serves "
-        f"these files (rate plans x{DEMO_TIME_SCALE:g}), a worker syncs them into "
-        f"{store}/ (SQLite and an embedded Redis).\n"
-    )
-    try:
-        steps = [
-            ["connect", "amazon", "demo", "--endpoint", sandbox.url,
-             "--refresh-token", credentials.refresh_token,
-             "--client-id", credentials.client_id,
-             "--client-secret", credentials.client_secret],
-            ["costs", "demo", str(directory / "costs.csv")],
-            ["sync", "demo", "--wait", "--as-of", today.isoformat()],
-            ["claims", "demo", "--as-of", today.isoformat()],
-        ]  # fmt: skip
-        for arguments in steps:
-            try:
-                main.main(arguments, standalone_mode=False)
-            except SystemExit as stop:
-                if stop.code:
-                    raise click.ClickException(f"claimdesk {arguments[0]} failed") from None
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        log.close()
-        sandbox.stop()
+    if not with_sync:
+        click.echo(f"\nNext: claimdesk reconcile {directory} --json   (the same, as JSON)")
+        return
+    with ExitStack() as stack:
+        parts.sync_seller(main, directory, today, stack)
+        if not serve:
+            click.echo(f"\nNext: claimdesk reconcile {directory} --json   (the same, as JSON)")
+            return
+        agent_url, app_url = parts.serve_zendesk(main, directory, seed, host, port, stack)
+        click.echo(f"\nOpen {agent_url}  (Zendesk sandbox: open a ticket; Ctrl-C stops the demo)")
+        click.echo(f"Claims view: {agent_url}/apps/claimdesk   Web app: {app_url}")
+        sys.stdout.flush()
+        parts.wait_for_interrupt()
+        click.echo("Stopping the demo …")
 
 
 from plugin.commands_store import register  # noqa: E402  (the store's commands)
@@ -248,3 +227,15 @@ main.add_command(sandbox)
 from plugin.commands_sync import register_sync  # noqa: E402  (worker, sync)
 
 register_sync(main)
+
+from plugin.commands_manifest import register_manifest  # noqa: E402  (check, package)
+
+register_manifest(main)
+
+from plugin.commands_cases import register_cases  # noqa: E402  (cases, case …)
+
+register_cases(main)
+
+from plugin.commands_claims_view import claims_link  # noqa: E402  (claims-link)
+
+main.add_command(claims_link)

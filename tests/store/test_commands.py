@@ -19,7 +19,7 @@ from plugin.domain.claims import find_claims
 from plugin.services.claim_store import save_claims
 from plugin.services.credentials import load_amazon_credentials
 from plugin.services.ingest import load_inputs
-from plugin.store import queries
+from plugin.store import migrate, queries
 from plugin.store.crypto import Keyring
 from tests.store.conftest import NOW
 from tests.store.folder import write_seller
@@ -249,7 +249,7 @@ def test_claims_default_to_today(claimdesk: Callable[..., Result]) -> None:
 def test_migrate_reports_the_revision(claimdesk: Callable[..., Result]) -> None:
     result = claimdesk("migrate")
     assert result.exit_code == 0
-    assert result.output.rstrip().endswith("is at revision 0001.")
+    assert result.output.rstrip().endswith(f"is at revision {migrate.head()}.")
 
 
 def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:

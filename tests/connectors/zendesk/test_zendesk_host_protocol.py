@@ -129,14 +129,6 @@ def app_server() -> Iterator[AppServer]:
     server.stop()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 def open_ticket(browser: Any, sandbox: ZendeskSandbox, ticket_id: int, query: str = "") -> Any:
     page = browser.new_page()
     page.goto(f"{sandbox.url}/agent/tickets/{ticket_id}{query}")
