@@ -157,7 +157,7 @@ def connect_amazon(
     "app_id",
     type=click.IntRange(min=1),
     default=None,
-    help="The app's id in Zendesk: needed to fetch its public key from the API.",
+    help="The app's id in Zendesk [default: looked up from the installation with the API].",
 )
 @click.option(
     "--public-key",
@@ -202,15 +202,17 @@ def connect_zendesk(
 
     if bool(email) != bool(api_token):
         raise click.UsageError("--email and --api-token go together")
-    if public_key is None and not (app_id and api_token):
+    if public_key is None and not api_token:
         raise click.UsageError(
-            "give --public-key FILE, or --app-id with --email and --api-token so claimdesk "
-            "can fetch the app's public key"
+            "give --public-key FILE, or --email and --api-token so claimdesk can fetch the "
+            "app's public key"
         )
     pem = public_key.read_text(encoding="ascii", errors="replace") if public_key else None
     secrets = accounts.ZendeskCredentials(
         email=email, api_token=api_token, public_key_pem=pem, webhook_secret=webhook_secret
     )
+    if app_id is None and public_key is None and api_token:
+        app_id = _zendesk_app_id(subdomain, installation_id, url, email, api_token)
     with _store() as store, store.session() as session:
         installation, created = accounts.connect_zendesk(
             session,
@@ -230,6 +232,32 @@ def connect_zendesk(
         f"{'Created' if created else 'Updated'} installation {name}: Zendesk {sub} "
         f"installation {installation_id} at {base} ({key}; secrets stored encrypted)"
     )
+
+
+def _zendesk_app_id(
+    subdomain: str, installation_id: int, url: str | None, email: str | None, api_token: str
+) -> int:
+    """The app id of a Zendesk installation, asked of the account's API (one clear error)."""
+    from connectors.errors import ConnectorError
+    from connectors.zendesk.apps import find_app_id
+    from connectors.zendesk.settings import ZendeskSettings
+    from plugin.services import credentials
+    from plugin.services import zendesk_accounts as accounts
+
+    try:
+        sub = accounts.check_subdomain(subdomain)
+        base = credentials.check_endpoint(
+            url or ZendeskSettings.production_url(sub), "the Zendesk URL"
+        )
+        settings = ZendeskSettings(subdomain=sub, base_url=base, email=email, api_token=api_token)
+        return find_app_id(settings, installation_id)
+    except (accounts.ZendeskAccountError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    except ConnectorError as error:
+        raise click.ClickException(
+            f"could not look up the app of installation {installation_id}: {error} "
+            "(give --app-id, or --public-key FILE)"
+        ) from None
 
 
 @click.command()

@@ -115,3 +115,49 @@ def test_bad_input_is_a_clear_error(
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_with_an_api_token_the_app_and_its_key_come_from_zendesk(backend: Backend) -> None:
+    """Only the installation id and an API token: the app id is looked up from the account's
+    installations, and the first launch fetches the app's key (the Zendesk sandbox)."""
+    from connectors.zendesk.sandbox import start_sandbox
+    from connectors.zendesk.sandbox_data import parse_seed
+    from tests.connectors.zendesk.conftest import seed_document
+    from tests.security.test_launch import add_probe_routes, post_launch
+
+    zendesk = start_sandbox(parse_seed(seed_document(), "seed"), subdomain="initech")
+    try:
+        result = backend.claimdesk(
+            "connect", "zendesk", "initech", "--subdomain", "initech",
+            "--installation-id", str(zendesk.installation_id), "--url", zendesk.url,
+            "--email", zendesk.credentials.email, "--api-token", zendesk.credentials.api_token,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert f"public key fetched from app {zendesk.app_id}" in result.output
+        app = backend.app()
+        add_probe_routes(app)
+        response = post_launch(app.test_client(), zendesk.mint_token())
+        assert response.status_code == 200, response.get_data(as_text=True)
+        forged = post_launch(app.test_client(), ZendeskKey().sign(
+            {**jwt_claims(zendesk)}
+        ))  # fmt: skip
+        assert forged.status_code == 401
+        wrong = backend.claimdesk(
+            "connect", "zendesk", "other", "--subdomain", "initech",
+            "--installation-id", "999", "--url", zendesk.url,
+            "--email", zendesk.credentials.email, "--api-token", zendesk.credentials.api_token,
+        )  # fmt: skip
+        assert wrong.exit_code == 1
+        assert "has no app installation 999" in wrong.output
+        resources(app).close()
+    finally:
+        zendesk.stop()
+
+
+def jwt_claims(zendesk: object) -> dict[str, object]:
+    """The claims of a genuine token of ``zendesk``, to re-sign with another key."""
+    import jwt
+
+    token = zendesk.mint_token()  # type: ignore[attr-defined]
+    claims: dict[str, object] = jwt.decode(token, options={"verify_signature": False})
+    return claims
