@@ -20,7 +20,8 @@ installed once (``installation_id``), and serves:
   thread. Deliveries are recorded and can be replayed, altered, for tests.
 
 Tests drive it in-process through ``start_sandbox`` (``advance`` the clock, ``mint_token``,
-``inject`` faults, read ``requests`` and ``deliveries``); another process uses the same under
+``inject`` faults, run a callback ``before`` a call, ``stall`` a call's answer or lose it,
+read ``requests`` and ``deliveries``); another process uses the same under
 ``/_sandbox/`` (GET/DELETE ``requests``, POST ``advance``, ``faults``, ``token``; GET
 ``deliveries``, POST ``deliveries/{id}/replay``).
 """
@@ -109,6 +110,7 @@ class RecordedRequest:
     body: Any  # parsed JSON, else None
     route: str  # e.g. "tickets.update"; "" when unrouted
     status: int
+    at: float = 0.0  # the sandbox clock when it was answered (``clock()``)
 
 
 @dataclass
@@ -171,9 +173,24 @@ class _Fault:
     retry_after: int | None
 
 
+@dataclass
+class _Hook:
+    route: str
+    remaining: int
+    callback: Callable[[ZendeskSandbox], None]
+
+
+@dataclass
+class _Stall:
+    route: str
+    remaining: int
+    seconds: float
+    applied: bool
+
+
 @dataclass(frozen=True)
 class Reply:
-    status: int
+    status: int  # 0: no answer at all (the connection is closed)
     body: bytes
     content_type: str = "application/json; charset=utf-8"
     headers: tuple[tuple[str, str], ...] = ()
@@ -313,6 +330,8 @@ class ZendeskSandbox:
         self._next_trigger = 360_000_001
         self._recorded: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
+        self._hooks: list[_Hook] = []
+        self._stalls: list[_Stall] = []
         self._minutes: dict[tuple[str, int], int] = {}  # (meter, minute) -> requests
         self._ticket_updates: dict[tuple[int, int], list[float]] = {}  # (user, ticket) -> times
         self._deliveries: list[Delivery] = []
@@ -472,6 +491,22 @@ class ZendeskSandbox:
         with self._lock:
             self._faults.append(_Fault(status, count, route, retry_after))
 
+    def before(
+        self, route: str, callback: Callable[[ZendeskSandbox], None], count: int = 1
+    ) -> None:
+        """Run ``callback(sandbox)`` just before the next ``count`` calls of ``route`` are
+        handled: e.g. an agent updating the ticket, so a safe update meets a real conflict."""
+        with self._lock:
+            self._hooks.append(_Hook(route, count, callback))
+
+    def stall(self, route: str, seconds: float, *, applied: bool = True, count: int = 1) -> None:
+        """Make the next ``count`` calls of ``route`` slow. ``applied``: the call takes effect
+        (and is recorded) at once, its answer comes ``seconds`` later, so a client that dies
+        meanwhile never learns it happened. Otherwise the call waits ``seconds`` and is dropped
+        unanswered without taking effect (a request lost on the way)."""
+        with self._lock:
+            self._stalls.append(_Stall(route, count, seconds, applied))
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """Every API request so far (not the agent pages, nor /_sandbox/), oldest first."""
@@ -538,6 +573,9 @@ class ZendeskSandbox:
         if path.startswith("/api/"):
             route, reply = self._api(method, path, query, headers, body)
             self._record(method, path, query, headers, body, route, reply.status)
+            stall = self._take_stall(route, applied=True) if route else None
+            if stall is not None:
+                time.sleep(stall.seconds)
             return reply
         return sandbox_pages.handle(self, method, path, query, headers, body)
 
@@ -557,6 +595,11 @@ class ZendeskSandbox:
             if match is None or route_method != method:
                 continue
             request = _Request(method, path, query, headers, body, match, user)
+            self._run_hooks(route)
+            lost = self._take_stall(route, applied=False)
+            if lost is not None:
+                time.sleep(lost.seconds)
+                return route, Reply(0, b"")
             fault = self._take_fault(route)
             if fault is not None:
                 return route, self._fault_reply(fault)
@@ -605,6 +648,26 @@ class ZendeskSandbox:
                     if fault.remaining <= 0:
                         self._faults.remove(fault)
                     return fault
+        return None
+
+    def _run_hooks(self, route: str) -> None:
+        with self._lock:
+            due = [hook for hook in self._hooks if hook.route == route]
+            for hook in due:
+                hook.remaining -= 1
+                if hook.remaining <= 0:
+                    self._hooks.remove(hook)
+            for hook in due:
+                hook.callback(self)
+
+    def _take_stall(self, route: str, *, applied: bool) -> _Stall | None:
+        with self._lock:
+            for stall in self._stalls:
+                if stall.route == route and stall.applied == applied:
+                    stall.remaining -= 1
+                    if stall.remaining <= 0:
+                        self._stalls.remove(stall)
+                    return stall
         return None
 
     def _fault_reply(self, fault: _Fault) -> Reply:
@@ -1772,7 +1835,7 @@ class ZendeskSandbox:
                 parsed = None
         with self._lock:
             self._recorded.append(
-                RecordedRequest(method, path, query, shown, parsed, route, status)
+                RecordedRequest(method, path, query, shown, parsed, route, status, self.clock())
             )
 
 
@@ -1883,6 +1946,9 @@ def _handler_for(sandbox: ZendeskSandbox) -> type[BaseHTTPRequestHandler]:
             except Exception:  # the boundary: a sandbox bug answers 500, and is logged
                 logger.exception("sandbox failed on %s %s", self.command, self.path)
                 reply = ApiError(500, "InternalError", "Something went wrong").reply()
+            if reply.status == 0:  # a stalled call dropped unanswered
+                self.close_connection = True
+                return
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
@@ -1891,7 +1957,10 @@ def _handler_for(sandbox: ZendeskSandbox) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(reply.body)
+                try:
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):  # the client went away
+                    self.close_connection = True
 
         do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _serve
 

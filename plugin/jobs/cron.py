@@ -23,6 +23,7 @@ from rq.cron import CronScheduler
 from plugin.jobs import DEFAULT_QUEUE
 from plugin.jobs.sync import fan_out_syncs
 from plugin.jobs.tracking import refresh_open_tracking
+from plugin.jobs.writeback import sweep_ticket_notes
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,9 @@ SCHEDULE = (
     # Refreshes the stale tracking of orders that tickets mention (a bounded batch a tick), so
     # an agent opening one finds it fresh.
     Periodic(refresh_open_tracking, DEFAULT_QUEUE, "TRACKING_CRON_SECONDS", 300),
+    # Finishes claim notes whose worker died mid-write, and tells tickets of case changes made
+    # outside a sync (a seller closing a case).
+    Periodic(sweep_ticket_notes, DEFAULT_QUEUE, "WRITEBACK_CRON_SECONDS", 120),
 )
 
 

@@ -15,7 +15,8 @@
   proceeds, page by page; each page's orders are stored (``orders``) with a tracking snapshot
   per package (source ``amazon:orders``) in the checkpoint that stores the page token. (The
   ``orders`` step is the All Orders report.)
-- Claims: the engine on everything stored, saved by identity (``save_claims``).
+- Claims: the engine on everything stored, saved by identity (``save_claims``); then cases
+  are settled by the reimbursement rows carrying their Amazon case id (``settle_cases``).
 
 Document ids are ``{report type}:{window start}:{window end}`` (``finances:…``,
 ``inbound-shipments:…``, ``inbound-items:{shipment}``): a re-sync stores the same documents
@@ -41,6 +42,7 @@ from connectors.errors import NotFound, ReportError, UpstreamError
 from plugin.domain.claims import find_claims
 from plugin.domain.policy import PolicyTable
 from plugin.services import tracking
+from plugin.services.cases import settle_cases
 from plugin.services.claim_store import save_claims
 from plugin.services.ingest import load_inputs
 from plugin.services.sync_cursor import SOURCE, Checkpoint, Plan, checkpoint, midnight, windows
@@ -438,12 +440,52 @@ def run_claims(context: StepContext) -> None:
         inputs = load_inputs(point.session, context.installation_id)
         claims = find_claims(inputs, context.plan.as_of, context.policy)
         changes = save_claims(point.session, context.installation_id, claims, point.now)
+        # Reimbursement rows carrying a case's id settle it (or reopen it) in the same
+        # transaction that stores the claims: a case never sees half a sync.
+        settled = settle_cases(point.session, context.installation_id, point.now)
         point.counts["claims"] = {
             "new": len(changes.new),
             "changed": len(changes.changed),
             "unchanged": len(changes.unchanged),
             "gone": len(changes.gone),
         }
+        point.counts["cases"] = {
+            "reimbursed": len(settled.reimbursed),
+            "reopened": len(settled.reopened),
+            "reopen_blocked": len(settled.reopen_blocked),
+        }
         context.close(point, None, units=1)
         point.finish()
     context.advanced(None)
+    # Committed: ask for claim notes on the tickets of what changed (write-back, issue 6).
+    _request_claim_notes(
+        context, [*changes.new, *changes.changed], [*settled.reimbursed, *settled.reopened]
+    )
+
+
+def _request_claim_notes(context: StepContext, claims: list[Any], case_ids: list[int]) -> None:
+    """Enqueue one notes job per ticket linked to a new or changed claim's order (or to a case
+    whose status changed). Never fails the sync: the periodic sweep catches up."""
+    import logging
+
+    from plugin.services import claim_notes
+
+    try:
+        with context.sessions() as session:
+            claim_notes.after_claims(
+                _redis(),
+                session,
+                context.installation_id,
+                order_ids={claim.reference_id for claim in claims},
+                case_ids=case_ids,
+            )
+    except Exception:  # noqa: BLE001 - notes are extra; the sync's data is stored
+        logging.getLogger(__name__).exception("claim notes could not be requested")
+
+
+def _redis() -> Any:
+    from flask import has_app_context
+
+    from plugin.extensions import resources
+
+    return resources().redis if has_app_context() else None

@@ -572,8 +572,9 @@ class Writeback(Base):
 class WebhookDelivery(Base):
     """A webhook call Zendesk made to us: accepted or refused, and why (replays are refused).
 
-    ``digest`` is the SHA-256 of the signature timestamp and the raw body: a delivery seen
-    once is refused the second time (unique per installation).
+    ``digest`` is the SHA-256 of the signature timestamp, Zendesk's invocation id and the raw
+    body: a delivery seen once is refused the second time (unique per installation), while two
+    genuine deliveries with the same body in the same second stay distinct.
     """
 
     __tablename__ = "webhook_deliveries"
