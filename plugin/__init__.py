@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from plugin import claims, config, errors, extensions, health, sidebar
+from plugin import audit_views, claims, config, errors, extensions, health, sidebar, webhooks
 from plugin.security import web as security
 
 
@@ -35,4 +35,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(sidebar.bp)
     app.register_blueprint(claims.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(audit_views.bp)
     return app

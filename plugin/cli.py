@@ -208,6 +208,8 @@ def demo(directory: Path, seed: int, with_sync: bool, serve: bool, host: str, po
         if not serve:
             click.echo(f"\nNext: claimdesk reconcile {directory} --json   (the same, as JSON)")
             return
+        carriers_url = parts.serve_carriers(main, directory, stack)
+        click.echo(f"Carrier sandboxes (UPS, FedEx, USPS, DHL) at {carriers_url}")
         agent_url, app_url = parts.serve_zendesk(main, directory, seed, host, port, stack)
         click.echo(f"\nOpen {agent_url}  (Zendesk sandbox: open a ticket; Ctrl-C stops the demo)")
         click.echo(f"Claims view: {agent_url}/apps/claimdesk   Web app: {app_url}")
@@ -239,3 +241,19 @@ register_cases(main)
 from plugin.commands_claims_view import claims_link  # noqa: E402  (claims-link)
 
 main.add_command(claims_link)
+
+from plugin.commands_dossier import dossier  # noqa: E402  (dossier NAME --order ID)
+
+main.add_command(dossier)
+
+from plugin.commands_templates import register_templates  # noqa: E402  (template, settings)
+
+register_templates(main)
+
+from plugin.commands_carrier import register_carrier  # noqa: E402  (carrier, connect carrier)
+
+register_carrier(main)
+
+from plugin.commands_triage import register_triage  # noqa: E402  (triage rules|sla|…)
+
+register_triage(main)

@@ -249,3 +249,141 @@ def zendesk(
         pass
     finally:
         server.stop()
+
+
+@sandbox.command("carriers")
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Shipments to serve (JSON, see connectors/carriers/sandbox_data.py).",
+)
+@click.option(
+    "--seller",
+    "seller_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Instead of --seed: serve the parcels of this seller's shipped orders (a `claimdesk "
+    "generate` folder), written to SELLER/.carriers-seed.json.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--time-scale",
+    "time_scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Rate-limit windows run this many times faster.",
+)
+@click.option(
+    "--plan",
+    "plan_texts",
+    multiple=True,
+    metavar="CARRIER=CALLS/SECONDS[,CALLS/SECONDS]",
+    help="Replace a carrier's rate plan, e.g. dhl=1/5 (one call per 5 s, no daily quota). "
+    "Defaults: ups=10/1, fedex=1400/10, usps=60/3600, dhl=1/5,250/86400.",
+)
+def carriers(
+    seed_file: Path | None,
+    seller_dir: Path | None,
+    host: str,
+    port: int,
+    time_scale: float,
+    plan_texts: tuple[str, ...],
+) -> None:
+    """Serve UPS, FedEx, USPS and DHL tracking (OAuth, rate limits) on one port until stopped.
+
+    Without --seed or --seller it serves a demo set: every carrier's parcels at every status.
+    """
+    from datetime import UTC, datetime
+
+    from connectors.carriers.sandbox import Credentials, RatePlan, start_sandbox
+    from connectors.carriers.sandbox_data import (
+        demo_seed,
+        load_seed,
+        seed_from_seller,
+        write_seed,
+    )
+    from connectors.errors import ConnectorError
+
+    if seed_file is not None and seller_dir is not None:
+        raise click.UsageError("give at most one of --seed FILE and --seller DIR")
+    plans: dict[str, RatePlan] = {}
+    for text in plan_texts:
+        carrier, _, windows = text.partition("=")
+        try:
+            parsed = tuple(
+                (int(calls), float(seconds))
+                for calls, _, seconds in (w.partition("/") for w in windows.split(","))
+            )
+        except ValueError:
+            parsed = ()
+        if carrier not in ("ups", "fedex", "usps", "dhl") or not parsed:
+            raise click.BadParameter(f"{text!r} is not CARRIER=CALLS/SECONDS", param_hint="--plan")
+        if any(calls < 1 or seconds <= 0 for calls, seconds in parsed):
+            raise click.BadParameter(
+                f"{text!r}: calls and seconds must be positive", param_hint="--plan"
+            )
+        plans[carrier] = RatePlan(parsed)
+    try:
+        if seed_file is not None:
+            seed = load_seed(seed_file)
+            source = str(seed_file)
+        elif seller_dir is not None:
+            seed = seed_from_seller(seller_dir)
+            source = str(write_seed(seed, seller_dir / ".carriers-seed.json"))
+        else:
+            seed = demo_seed(datetime.now(UTC))
+            source = "the demo set"
+    except ConnectorError as error:
+        raise click.ClickException(str(error)) from None
+    credentials = Credentials()
+    try:
+        server = start_sandbox(seed, port=port, host=host, time_scale=time_scale, plans=plans)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    counts = {c: 0 for c in ("ups", "fedex", "usps", "dhl")}
+    for shipment in seed.shipments:
+        counts[shipment.carrier] += 1
+    click.echo(
+        f"carrier sandbox at {server.url}, serving {len(seed.shipments)} parcels from {source}"
+    )
+    for carrier in ("ups", "fedex", "usps"):
+        client_id, secret = credentials.client(carrier)
+        click.echo(
+            f"{carrier}: --url {server.base_url(carrier)} --client-id {client_id} "
+            f"--client-secret {secret}  ({counts[carrier]} parcels)"
+        )
+    click.echo(
+        f"dhl: --url {server.base_url('dhl')} --api-key {credentials.dhl_api_key}  "
+        f"({counts['dhl']} parcels)"
+    )
+    shown = "; ".join(
+        f"{carrier} " + ",".join(f"{calls}/{seconds:g}s" for calls, seconds in plan.windows)
+        for carrier, plan in server.plans.items()
+    )
+    click.echo(f"rate plans: {shown}; time scale {time_scale:g}")
+    click.echo("Ctrl-C stops it.")
+    sys.stdout.flush()  # a parent process reads the URLs from a pipe
+
+    stopping = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

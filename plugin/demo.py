@@ -8,6 +8,7 @@ web app serves the sidebar into those tickets through Zendesk's signed-launch fl
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import signal
@@ -103,6 +104,28 @@ def sync_seller(main: click.Group, directory: Path, today: date, stack: ExitStac
     return sandbox
 
 
+def serve_carriers(main: click.Group, directory: Path, stack: ExitStack) -> str:
+    """The four carriers' sandboxes, seeded with the seller's parcels, connected for the demo."""
+    from connectors.carriers.sandbox import start_sandbox as start_carriers
+    from connectors.carriers.sandbox_data import seed_from_seller
+
+    carriers = start_carriers(seed_from_seller(directory))
+    stack.callback(carriers.stop)
+    for carrier in ("ups", "fedex", "usps"):
+        client_id, secret = carriers.credentials.client(carrier)
+        run_command(
+            main,
+            ["connect", "carrier", NAME, carrier, "--url", carriers.base_url(carrier),
+             "--client-id", client_id, "--client-secret", secret],
+        )  # fmt: skip
+    run_command(
+        main,
+        ["connect", "carrier", NAME, "dhl", "--url", carriers.base_url("dhl"),
+         "--api-key", carriers.credentials.dhl_api_key],
+    )  # fmt: skip
+    return str(carriers.url)
+
+
 def serve_zendesk(
     main: click.Group, directory: Path, seed: int, host: str, port: int, stack: ExitStack
 ) -> tuple[str, str]:
@@ -145,6 +168,8 @@ def serve_zendesk(
     os.environ["CLAIMDESK_FRAME_ANCESTORS"] = zendesk.url
     app = create_app()
     stack.callback(resources(app).close)
+    # One line per request would bury the URL to open: the demo's server logs only problems.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(host, bound, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="claimdesk-web", daemon=True)
     thread.start()

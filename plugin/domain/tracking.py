@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from connectors.carriers import detect
+
 PENDING = "pending"
 PICKED_UP = "picked_up"
 IN_TRANSIT = "in_transit"
@@ -112,14 +114,8 @@ _AMAZON_CARRIERS: Mapping[str, str] = {
     "AMZL_US": AMAZON,
 }
 
-# Public tracking pages (research §1d); ``{n}`` is the number, URL-quoted.
-TRACKING_URLS: Mapping[str, str] = {
-    UPS: "https://www.ups.com/track?loc=en_US&tracknum={n}",
-    FEDEX: "https://www.fedex.com/fedextrack/?trknbr={n}",
-    USPS: "https://tools.usps.com/go/TrackConfirmAction?tLabels={n}",
-    DHL: "https://www.dhl.com/us-en/home/tracking/tracking-parcel.html?submit=1&tracking-id={n}",
-    AMAZON: "https://track.amazon.com/tracking/{n}",
-}
+# Public tracking pages (research §1d): carrier detection's table, the one source of links.
+TRACKING_URLS: Mapping[str, str] = detect.LINKS
 
 
 def amazon_status(status: str | None, detailed_status: str | None = None) -> str:
@@ -148,26 +144,25 @@ def carrier_code(name: str | None) -> str:
     return OTHER
 
 
+def carrier_of(name: str | None, number: str) -> str:
+    """Our carrier code for a parcel: the carrier as named (``carrier_code``); a parcel whose
+    carrier is not named gets the one its number's format and check digit show, if any."""
+    if name and name.strip():
+        return carrier_code(name)
+    found = detect.detect(number)
+    return found.carrier if found.carrier and found.valid else OTHER
+
+
 def normalize_number(number: str) -> str:
-    """A tracking number as carriers index it: no spaces, upper case."""
-    return "".join(number.split()).upper()
+    """A tracking number as carriers index it: no spaces or dashes, upper case."""
+    return detect.normalize(number)
 
 
 def tracking_url(carrier: str, number: str) -> str | None:
-    """The carrier's public tracking page for ``number`` (None for a carrier we have none for)."""
-    template = TRACKING_URLS.get(carrier)
-    cleaned = normalize_number(number)
-    if template is None or not cleaned:
-        return None
-    return template.format(n=_quote(cleaned))
-
-
-def _quote(text: str) -> str:
-    """Percent-encode all but ASCII letters and digits (what tracking numbers are made of)."""
-    return "".join(
-        char if char.isascii() and char.isalnum() else "".join(f"%{b:02X}" for b in char.encode())
-        for char in text
-    )
+    """The carrier's public tracking page for ``number`` (None for a carrier we have none for);
+    a barcode form that detection reduces (a USPS routing prefix, a FedEx 34-digit barcode)
+    links the number the carrier's page knows."""
+    return detect.carrier_link(carrier, number)
 
 
 def ttl_for(status: str, policy: Mapping[str, timedelta] = TTL_POLICY) -> timedelta:

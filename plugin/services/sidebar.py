@@ -30,10 +30,11 @@ from plugin.domain.policy import (
     RETURN_DISPUTED_GRADING,
     RETURN_NOT_RECEIVED,
 )
+from plugin.domain.triage import SlaClock, sla_clock
 from plugin.errors import PluginError
 from plugin.services.tracking import TrackingView, request_refresh, tracking_for_orders
 from plugin.store import sidebar_queries as sq
-from plugin.store import tracking_queries
+from plugin.store import tracking_queries, triage_queries
 from plugin.store.models import ClaimRecord, Order
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,7 @@ class SidebarContext:
     tracking: Panel[list[TrackingView]]
     eligibility: Panel[Eligibility]
     now: datetime
+    sla: SlaClock | None = None  # the ticket's first-answer clock, once triage decided
 
     @property
     def stale_tracking(self) -> list[TrackingView]:
@@ -175,6 +177,21 @@ def sidebar_context(
             session, "eligibility", lambda: eligibility(session, installation_id, records, now)
         ),
         now=now,
+        sla=sla_of(session, installation_id, ticket.ticket_id, now),
+    )
+
+
+def sla_of(
+    session: Session, installation_id: int, ticket_id: int | None, now: datetime
+) -> SlaClock | None:
+    """The ticket's SLA clock from its triage (None before triage, or without a ticket id)."""
+    if ticket_id is None:
+        return None
+    row = triage_queries.triage_of(session, installation_id, ticket_id)
+    if row is None:
+        return None
+    return sla_clock(
+        row.risk, row.categories, row.ticket_created_at, row.sla_due_at, row.first_response_at, now
     )
 
 

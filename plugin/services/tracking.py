@@ -1,17 +1,21 @@
-"""Tracking snapshots for the sidebar: read them, ask for stale ones to be refreshed, refresh one.
+"""Tracking snapshots for the sidebar: read them, ask for stale ones to be refreshed, refresh
+them from the carrier (or from Amazon), and the bulk refresh of open tickets' parcels.
 
 The sidebar reads stored snapshots only (``tracking_for_orders``), so a panel never waits on a
 carrier. A stale snapshot is shown with ``stale=True`` and the page calls ``request_refresh``,
 which enqueues one job per stale snapshot under a deterministic id: a panel reloaded ten times
 enqueues once. The job (``plugin.jobs.tracking.refresh_tracking``) calls ``refresh_snapshot``.
 
-Today the only source is Amazon's Orders API (``packages`` of an order, source
-``amazon:orders``): the sync stores a snapshot per package and a refresh re-reads the order
-with ``getOrder(includedData=PACKAGES)``. Issue 5 adds carrier clients as further sources.
+Sources, best first (``refresh_snapshots``): the carrier's own tracking API when the
+installation has an account with it (``claimdesk connect carrier``; source ``ups``, ``fedex``
+…), else Amazon's Orders API (``getOrder`` with PACKAGES; source ``amazon:orders``), which the
+sync also reads. The cron's fan-out (``refresh_open_tracking``) batches the parcels of carriers
+with an account per carrier call (``request_batch_refresh``: FedEx 30 numbers a call).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,10 +29,12 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy.orm import Session
 
 from connectors.amazon.client import AmazonClient
-from connectors.errors import NotFound
+from connectors.carriers import CarrierClient, Tracking
+from connectors.errors import AuthError, NotFound
 from plugin.domain import tracking
 from plugin.errors import PluginError
 from plugin.extensions import resources
+from plugin.services import carrier_accounts
 from plugin.services.credentials import load_amazon_credentials
 from plugin.services.sp_api import build_client, client_overrides
 from plugin.store import queries, tracking_queries
@@ -41,6 +47,7 @@ SOURCE_AMAZON_ORDERS = "amazon:orders"
 AMAZON_CHANNEL = "amazon"
 REFRESH_QUEUE = "default"
 REFRESH_JOB = "plugin.jobs.tracking.refresh_tracking"
+REFRESH_BATCH_JOB = "plugin.jobs.tracking.refresh_tracking_batch"
 # A refresh that failed for good keeps its id this long: the next panel load after it may
 # enqueue again, and a carrier that is down is not asked on every load.
 REFRESH_FAILURE_TTL = 300
@@ -170,10 +177,12 @@ def open_refresh_work(
     return work
 
 
-# --- refreshing one snapshot ---------------------------------------------------------------------
+# --- refreshing snapshots ------------------------------------------------------------------------
 
 
 ClientFactory = Callable[[Session, int], AmazonClient]
+# The installation's client of a carrier, or None when it has no account with that carrier.
+CarrierFactory = Callable[[Session, int, str], CarrierClient | None]
 
 
 def installation_client(session: Session, installation_id: int) -> AmazonClient:
@@ -181,6 +190,26 @@ def installation_client(session: Session, installation_id: int) -> AmazonClient:
     store = resources()
     credentials = load_amazon_credentials(session, store.keyring, installation_id)
     return build_client(credentials, store.redis, client_overrides(current_app.config))
+
+
+def installation_carrier(
+    session: Session, installation_id: int, carrier: str
+) -> CarrierClient | None:
+    """The installation's client of ``carrier`` (tokens and pacing shared through Redis);
+    None without an account. ``CARRIER_CLIENT_LIMITS`` (app config) tunes timeouts and
+    retries of every carrier client."""
+    if carrier not in carrier_accounts.CARRIERS:
+        return None
+    store = resources()
+    limits = current_app.config.get("CARRIER_CLIENT_LIMITS") or {}
+    return carrier_accounts.carrier_client(
+        session, store.keyring, store.redis, installation_id, carrier, limits
+    )
+
+
+def no_carrier(session: Session, installation_id: int, carrier: str) -> CarrierClient | None:
+    """A ``CarrierFactory`` for an installation with no carrier accounts."""
+    return None
 
 
 def refresh_snapshot(
@@ -191,58 +220,304 @@ def refresh_snapshot(
     now: datetime,
     client_factory: ClientFactory = installation_client,
     policy: Mapping[str, timedelta] = tracking.TTL_POLICY,
+    *,
+    carrier_factory: CarrierFactory = installation_carrier,
 ) -> TrackingView:
-    """Ask the source again about one parcel and store what it says; the caller commits.
+    """Ask again about one parcel and store what the source says; the caller commits.
 
-    The session's transaction is ended (committed: only reads happened in it) before the call
-    out, so no database lock is held while Amazon answers (SQLite transactions take the write
-    lock). An Amazon package is re-read from its order (``getOrder`` with PACKAGES); the order's
-    stored document gets the fresh packages too. An order or package Amazon no longer knows
-    keeps its last snapshot, trusted for another time to live, so it is not asked every minute;
-    so does a parcel no source can be asked about yet (a carrier's, until issue 5's clients).
+    See ``refresh_snapshots``.
 
     Raises:
         TrackingError: no such snapshot for this installation.
-        ConnectorError: what the client raises (the job retries, the snapshot is unchanged).
+        ConnectorError: what a client raises (the job retries, the snapshot is unchanged).
     """
-    stored = tracking_queries.snapshot(session, installation_id, carrier, tracking_number)
-    if stored is None:
+    views = refresh_snapshots(
+        session,
+        installation_id,
+        carrier,
+        [tracking_number],
+        now,
+        client_factory,
+        policy,
+        carrier_factory=carrier_factory,
+    )
+    if not views:
         raise TrackingError(f"no tracking of {carrier} {tracking_number} is stored")
-    if stored.channel == AMAZON_CHANNEL and stored.order_id:
-        order_id = stored.order_id
-        order: dict[str, Any] | None = None
-        try:
-            client: AmazonClient | None = client_factory(session, installation_id)
-        except CredentialsError as error:  # disconnected since: the sync reports that
-            logger.warning("tracking %s %s: %s", carrier, tracking_number, error)
-            client = None
-        session.commit()
-        if client is not None:
-            try:
-                order = client.get_order(order_id, included_data=ORDER_DATA)
-            except NotFound:
-                order = None
-            finally:
-                client.close()
-        if order is not None:
-            rows = order_snapshots(order, now, policy)
-            _keep_packages(session, installation_id, order_id, order)
-            tracking_queries.upsert_snapshots(session, installation_id, rows)  # all its parcels
-            session.flush()
-            if any(
-                (r["carrier"], r["tracking_number"]) == (carrier, tracking_number) for r in rows
-            ):
-                session.refresh(stored)
-                return view_of(stored, now)
-        logger.info(
-            "tracking %s %s: no fresh word from Amazon; the snapshot is kept",
-            carrier,
-            tracking_number,
+    return views[0]
+
+
+def refresh_snapshots(
+    session: Session,
+    installation_id: int,
+    carrier: str,
+    numbers: Sequence[str],
+    now: datetime,
+    client_factory: ClientFactory = installation_client,
+    policy: Mapping[str, timedelta] = tracking.TTL_POLICY,
+    *,
+    carrier_factory: CarrierFactory = installation_carrier,
+) -> list[TrackingView]:
+    """Ask again about stored parcels of one carrier and store the answers; the caller commits.
+    Returns the views of the parcels that are stored (numbers not stored are skipped).
+
+    The source, in order:
+
+    1. the carrier itself, when the installation has an account with it: one ``track`` call
+       for all the numbers (the client splits them by its ``max_batch``, FedEx 30 a call);
+       proof of delivery and the delivery time are stored when the carrier gives them;
+    2. Amazon's Orders API for what the carrier could not say (no account, the account was
+       refused, a number the carrier does not know yet): ``getOrder`` with PACKAGES, once per
+       order, which refreshes every parcel of the order;
+    3. neither: the snapshot is kept, trusted for another time to live, so a parcel nobody can
+       tell about is not asked about every minute.
+
+    The session's transaction is ended (committed: only reads happened in it) before each call
+    out, so no database lock is held while a carrier or Amazon answers.
+
+    Raises:
+        ConnectorError: a carrier that is throttling or failing after its retries, or Amazon
+            failing (the job retries; stored snapshots are unchanged).
+    """
+    wanted = list(dict.fromkeys(n for n in numbers if n))  # as stored: no re-normalizing
+    stored = {
+        s.tracking_number: s
+        for s in tracking_queries.snapshots_of(session, installation_id, carrier, wanted)
+    }
+    pending = [n for n in wanted if n in stored]
+    if not pending:
+        return []
+    answered = _ask_carrier(
+        session, installation_id, carrier, pending, now, policy, carrier_factory
+    )
+    left = [n for n in pending if n not in answered]
+    by_order: dict[str, list[str]] = {}
+    for number in left:
+        snapshot = stored[number]
+        if snapshot.channel == AMAZON_CHANNEL and snapshot.order_id:
+            by_order.setdefault(snapshot.order_id, []).append(number)
+    for order_id, order_numbers in by_order.items():
+        answered |= _ask_amazon(
+            session, installation_id, carrier, order_id, order_numbers, now, policy, client_factory
         )
-    stored.fetched_at = now
-    stored.expires_at = tracking.expires_at(stored.status, now, policy)
+    views = []
+    for number in pending:
+        snapshot = stored[number]
+        if number not in answered:
+            logger.info(
+                "tracking %s %s: no fresh word from any source; the snapshot is kept",
+                carrier,
+                number,
+            )
+            snapshot.fetched_at = now
+            snapshot.expires_at = tracking.expires_at(snapshot.status, now, policy)
+            session.flush()
+        else:
+            session.refresh(snapshot)
+        views.append(view_of(snapshot, now))
+    return views
+
+
+def _ask_carrier(
+    session: Session,
+    installation_id: int,
+    carrier: str,
+    numbers: Sequence[str],
+    now: datetime,
+    policy: Mapping[str, timedelta],
+    carrier_factory: CarrierFactory,
+) -> set[str]:
+    """Store the carrier's answers about ``numbers``; the numbers it knew."""
+    try:
+        client = carrier_factory(session, installation_id, carrier)
+    except CredentialsError as error:  # stored under a key no longer configured
+        logger.warning("tracking %s: %s", carrier, error)
+        client = None
+    session.commit()
+    if client is None:
+        return set()
+    try:
+        answers = client.track(list(numbers))
+    except AuthError as error:
+        # The account was refused (revoked keys): Amazon's word is better than none.
+        logger.warning("tracking %s: the carrier refused the credentials (%s)", carrier, error)
+        return set()
+    if len(answers) != len(numbers):
+        logger.warning(
+            "tracking %s: %d answers to %d numbers; the unanswered keep their snapshots",
+            carrier,
+            len(answers),
+            len(numbers),
+        )
+    rows = [
+        {**carrier_snapshot(answer, number, now, policy), "carrier": carrier}
+        for number, answer in zip(numbers, answers, strict=False)
+        if answer.found
+    ]
+    tracking_queries.upsert_snapshots(session, installation_id, rows)
     session.flush()
-    return view_of(stored, now)
+    return {row["tracking_number"] for row in rows}
+
+
+def _ask_amazon(
+    session: Session,
+    installation_id: int,
+    carrier: str,
+    order_id: str,
+    numbers: Sequence[str],
+    now: datetime,
+    policy: Mapping[str, timedelta],
+    client_factory: ClientFactory,
+) -> set[str]:
+    """Re-read an order's packages from Amazon and store them; the ``numbers`` it told of.
+
+    An order Amazon no longer knows, or an installation disconnected from Amazon since (the
+    sync reports that), tells nothing.
+    """
+    try:
+        client: AmazonClient | None = client_factory(session, installation_id)
+    except CredentialsError as error:
+        logger.warning("tracking %s of order %s: %s", carrier, order_id, error)
+        client = None
+    session.commit()
+    if client is None:
+        return set()
+    try:
+        order = client.get_order(order_id, included_data=ORDER_DATA)
+    except NotFound:
+        return set()
+    finally:
+        client.close()
+    rows = order_snapshots(order, now, policy)
+    _keep_packages(session, installation_id, order_id, order)
+    tracking_queries.upsert_snapshots(session, installation_id, rows)  # all its parcels
+    session.flush()
+    told = {r["tracking_number"] for r in rows if r["carrier"] == carrier}
+    return told & set(numbers)
+
+
+def carrier_snapshot(
+    answer: Tracking,
+    number: str,
+    fetched_at: datetime,
+    policy: Mapping[str, timedelta] = tracking.TTL_POLICY,
+) -> dict[str, Any]:
+    """The snapshot row of a carrier's ``Tracking`` of ``number`` (the number as stored).
+
+    The row names no order and no channel: the stored ones stay (``upsert_snapshots``).
+    ``delivered_at`` is the carrier's delivery time, else, for a delivered parcel, the time of
+    its newest event (the delivery scan).
+    """
+    status = answer.status if answer.status in tracking.STATUSES else tracking.UNKNOWN
+    events = [
+        {
+            "time": event.time.isoformat(),
+            "place": event.place,
+            "text": event.description,
+            "code": event.code,
+        }
+        for event in answer.events
+    ]
+    delivered_at = answer.delivered_at
+    if delivered_at is None and status == tracking.DELIVERED and answer.events:
+        delivered_at = answer.events[0].time
+    pod = answer.proof_of_delivery
+    proof = None
+    if pod is not None and (pod.signed_by or pod.location or pod.photo_url):
+        proof = {"signed_by": pod.signed_by, "location": pod.location, "photo_url": pod.photo_url}
+    return {
+        "carrier": answer.carrier,
+        "tracking_number": number,
+        "channel": None,
+        "order_id": None,
+        "status": status,
+        "status_detail": answer.status_detail,
+        "events": events,
+        "estimated_delivery": None if status in tracking.FINAL else answer.estimated_delivery,
+        "delivered_at": delivered_at if status == tracking.DELIVERED else None,
+        "proof": proof if status == tracking.DELIVERED else None,
+        "source": answer.carrier,
+        "fetched_at": fetched_at,
+        "expires_at": tracking.expires_at(status, fetched_at, policy),
+    }
+
+
+# --- bulk refresh --------------------------------------------------------------------------------
+
+
+def batch_job_id(installation_id: int, carrier: str, numbers: Sequence[str]) -> str:
+    digest = hashlib.sha256("\n".join(numbers).encode()).hexdigest()[:20]
+    return f"tracking-{installation_id}-{carrier}-batch-{digest}"
+
+
+def carrier_batch_sizes(
+    session: Session,
+    installation_id: int,
+    carriers: Collection[str],
+    carrier_factory: CarrierFactory = installation_carrier,
+) -> dict[str, int]:
+    """The numbers per call (``max_batch``) of each of ``carriers`` the installation has an
+    account with; the others are left out (their parcels are asked of Amazon, one by one)."""
+    sizes: dict[str, int] = {}
+    for carrier in sorted(
+        set(carriers) & carrier_accounts.connected_carriers(session, installation_id)
+    ):
+        try:
+            client = carrier_factory(session, installation_id, carrier)
+        except CredentialsError as error:
+            logger.warning("tracking %s: %s", carrier, error)
+            continue
+        if client is not None:
+            sizes[carrier] = max(1, int(client.max_batch))
+    return sizes
+
+
+def request_batch_refresh(
+    connection: redis.Redis,
+    installation_id: int,
+    views: Iterable[TrackingView],
+    batch_sizes: Mapping[str, int],
+) -> int:
+    """Enqueue the refresh of stale views: one job per carrier call (``batch_sizes``: FedEx's
+    30 numbers, UPS's one …) for carriers the installation has an account with, one job per
+    parcel for the others (``request_refresh``). Returns how many parcels were enqueued.
+
+    A batch's job id is derived from its numbers, and RQ's ``unique`` refuses a second job
+    with it: two fan-outs over the same stale parcels enqueue once.
+    """
+    by_carrier: dict[str, list[str]] = {}
+    single: list[TrackingView] = []
+    for view in views:
+        if not view.stale:
+            continue
+        if view.carrier in batch_sizes:
+            by_carrier.setdefault(view.carrier, []).append(view.tracking_number)
+        else:
+            single.append(view)
+    queue = Queue(REFRESH_QUEUE, connection=connection)
+    enqueued = 0
+    for carrier, numbers in sorted(by_carrier.items()):
+        ordered = sorted(set(numbers))
+        size = batch_sizes[carrier]
+        for start in range(0, len(ordered), size):
+            chunk = ordered[start : start + size]
+            try:
+                queue.enqueue(
+                    REFRESH_BATCH_JOB,
+                    installation_id,
+                    carrier,
+                    chunk,
+                    job_id=batch_job_id(installation_id, carrier, chunk),
+                    unique=True,
+                    retry=Retry(max=REFRESH_RETRY[0], interval=list(REFRESH_RETRY[1])),
+                    job_timeout=300,
+                    result_ttl=0,
+                    failure_ttl=REFRESH_FAILURE_TTL,
+                    description=f"tracking of {len(chunk)} {carrier} parcels",
+                )
+            except DuplicateJobError:
+                continue
+            enqueued += len(chunk)
+    return enqueued + request_refresh(connection, installation_id, single)
 
 
 def _keep_packages(
@@ -272,7 +547,7 @@ def order_snapshots(
         number = tracking.normalize_number(str(package.get("trackingNumber") or ""))
         if not number:
             continue
-        carrier = tracking.carrier_code(package.get("carrier"))
+        carrier = tracking.carrier_of(package.get("carrier"), number)
         state = package.get("packageStatus") or {}
         raw_status = state.get("status") if isinstance(state, Mapping) else None
         detailed = state.get("detailedStatus") if isinstance(state, Mapping) else None

@@ -2,8 +2,11 @@
 zone for the HTML panels, plain values for the JSON document.
 
 Nothing here marks text as safe: every string (customer text included) reaches the page
-through Jinja's autoescaping. The tracking link inserted into a reply is built here, escaped
-once, and travels in a data attribute (escaped again by the template, unescaped by the DOM).
+through Jinja's autoescaping. The "Insert tracking" text is the installation's
+``tracking_insert`` wording (``InsertWording``) rendered here per parcel, in the customer's
+language: HTML with every value escaped once (``plugin.domain.replies``), and plain text; both
+travel in data attributes (escaped again by the template, unescaped by the DOM). Through a
+marketplace relay address the reply carries no link (Amazon forbids links in buyer messages).
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from markupsafe import escape
-
 from plugin import i18n
+from plugin.domain import replies
 from plugin.domain.timeline import TimelineEvent
 from plugin.services.sidebar import ClaimLine, Eligibility, OrderSummary, Panel, SidebarContext
 
@@ -66,6 +68,23 @@ def safe_url(url: Any) -> str | None:
         return None
     parts = urlsplit(url)
     return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+@dataclass(frozen=True)
+class InsertWording:
+    """What "Insert tracking" writes: a ``tracking_insert`` wording, its language, and the
+    customer's name as Zendesk has it (the requester's)."""
+
+    language: str
+    body: str
+    customer_name: str = ""
+
+    @classmethod
+    def default(cls, locale: str, customer_name: str = "") -> InsertWording:
+        """The built-in wording in the language of ``locale``."""
+        language = replies.reply_language(locale)
+        body = replies.default_body(replies.TRACKING_INSERT, language)
+        return cls(language, body, customer_name)
 
 
 @dataclass(frozen=True)
@@ -122,17 +141,41 @@ class ClaimRow:
     url: str
 
 
+@dataclass(frozen=True)
+class SlaRow:
+    risk: str
+    risk_code: str
+    state: str  # due, overdue, answered, none
+    text: str
+    limits: list[str]
+
+
+def _span(delta: Any) -> str:
+    """``1 h 05 min`` (or ``12 min``) of a timedelta."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 class PanelView:
     """What the panel templates render for one context."""
 
     def __init__(
-        self, context: SidebarContext, zone: ZoneInfo, locale: str, *, refreshing: bool = False
+        self,
+        context: SidebarContext,
+        zone: ZoneInfo,
+        locale: str,
+        *,
+        refreshing: bool = False,
+        insert: InsertWording | None = None,
     ):
         self.context = context
         self.zone = zone
         self.locale = locale
         self.refreshing = refreshing
         self.t = i18n.translator(locale)
+        self.insert = insert or InsertWording.default(locale)
+        self.links = replies.links_allowed(context.requester_email)
 
     @property
     def orders(self) -> list[OrderRow]:
@@ -213,11 +256,7 @@ class PanelView:
         status_key = f"tracking.status.{view.status}"
         status = self.t(status_key) if status_key in i18n.catalog("en") else str(view.status)
         last = view.last_event if isinstance(view.last_event, Mapping) else {}
-        label = f"{carrier} {view.tracking_number}".strip()
-        if url:
-            insert_html = f'<a href="{escape(url)}">{escape(label)}</a>'
-        else:
-            insert_html = str(escape(label))
+        inserted = self.inserted(view, url)
         return TrackingRow(
             carrier=carrier,
             tracking_number=str(view.tracking_number),
@@ -232,13 +271,25 @@ class PanelView:
             checked=format_time(view.fetched_at, self.zone),
             url=url,
             stale=bool(view.stale),
-            insert_html=insert_html,
-            insert_text=self.t(
-                "tracking.insert_text",
-                carrier=carrier,
-                tracking_number=view.tracking_number,
-                url=url or "",
-            ).strip(),
+            insert_html=inserted.html,
+            insert_text=inserted.text,
+        )
+
+    def inserted(self, view: Any, url: str | None) -> replies.Rendered:
+        """The parcel's reply text in the wording's language (no link through a relay)."""
+        facts = replies.ParcelFacts(
+            order_id=str(view.order_id or ""),
+            carrier=str(view.carrier),
+            tracking_number=str(view.tracking_number),
+            status=str(view.status),
+            url=url,
+            estimated_delivery=view.estimated_delivery,
+            delivered_at=view.delivered_at,
+            customer_name=self.insert.customer_name,
+        )
+        wording = self.insert
+        return replies.render_reply(
+            wording.body, facts, wording.language, self.zone, links=self.links
         )
 
     # eligibility
@@ -299,6 +350,35 @@ class PanelView:
             return self.t("claims.deadline_today", date=deadline.isoformat())
         return self.t("claims.deadline_passed", date=deadline.isoformat(), days=-days_left)
 
+    # SLA clock (triage)
+
+    @property
+    def sla(self) -> SlaRow | None:
+        clock = self.context.sla
+        if clock is None:
+            return None
+        when = format_time(clock.due_at, self.zone)
+        if clock.answered_at is not None:
+            state, text = (
+                "answered",
+                self.t("sla.answered", time=format_time(clock.answered_at, self.zone)),
+            )
+        elif clock.remaining is None:
+            state, text = "none", self.t("sla.no_target")
+        elif clock.overdue:
+            state, text = "overdue", self.t("sla.overdue", time=when, late=_span(-clock.remaining))
+        else:
+            state, text = "due", self.t("sla.due", time=when, remaining=_span(clock.remaining))
+        limits = []
+        if clock.a_to_z_due_at is not None:
+            limits.append(self.t("sla.a_to_z", time=format_time(clock.a_to_z_due_at, self.zone)))
+        elif clock.amazon_due_at is not None:
+            limits.append(self.t("sla.amazon", time=format_time(clock.amazon_due_at, self.zone)))
+        return SlaRow(
+            risk=self.t(f"sla.risk.{clock.risk}"), risk_code=clock.risk, state=state,
+            text=text, limits=limits,
+        )  # fmt: skip
+
     # empty state
 
     @property
@@ -316,6 +396,7 @@ def context_document(context: SidebarContext, zone: ZoneInfo, locale: str) -> di
         "generated_at": context.now.isoformat(),
         "time_zone": zone.key,
         "locale": locale,
+        "sla": _sla(context),
         "looked_for": {
             "references": [
                 {"channel": ref.channel, "order_id": ref.order_id, "found_in": ref.found_in}
@@ -339,6 +420,23 @@ def context_document(context: SidebarContext, zone: ZoneInfo, locale: str) -> di
             "tracking": _panel(view, context.tracking, _each(_tracking)),
             "eligibility": _panel(view, context.eligibility, _eligibility),
         },
+    }
+
+
+def _sla(context: SidebarContext) -> dict[str, Any] | None:
+    clock = context.sla
+    if clock is None:
+        return None
+    return {
+        "risk": clock.risk,
+        "due_at": _value(clock.due_at),
+        "amazon_due_at": _value(clock.amazon_due_at),
+        "a_to_z_due_at": _value(clock.a_to_z_due_at),
+        "answered_at": _value(clock.answered_at),
+        "overdue": clock.overdue,
+        "remaining_seconds": None
+        if clock.remaining is None
+        else int(clock.remaining.total_seconds()),
     }
 
 

@@ -151,7 +151,9 @@ def _render_panels(inputs: Inputs) -> tuple[str, float]:
     refreshing = False
     if context.stale_tracking and wanted in (None, "tracking") and context.tracking.ok:
         refreshing = _request_refresh(context)
-    view = presenter.PanelView(context, inputs.zone, inputs.locale, refreshing=refreshing)
+    view = presenter.PanelView(
+        context, inputs.zone, inputs.locale, refreshing=refreshing, insert=_insert_wording(inputs)
+    )
     t = i18n.translator(inputs.locale)
     fragments = {
         name: render_template(f"sidebar/panel_{name}.html", view=view, t=t)
@@ -198,6 +200,8 @@ def _cache_key(kind: str, inputs: Inputs) -> str:
         inputs.zone.key,
         inputs.locale,
         str(inputs.panel),
+        inputs.requester_name,
+        inputs.requester_locale,
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return f"claimdesk:sidebar:{current_identity().installation_id}:{digest}"
@@ -258,6 +262,9 @@ class Inputs:
         if panel is not None and panel not in PANELS:
             raise BadRequest(f"panel must be one of {', '.join(PANELS)}")
         self.panel = panel
+        # The customer's name and language, for the "Insert tracking" reply (issue 5).
+        self.requester_name = _text(values, "requester_name")[:200]
+        self.requester_locale = _text(values, "requester_locale")[:20]
 
 
 def _inputs() -> Inputs:
@@ -303,3 +310,17 @@ def _context(inputs: Inputs) -> service.SidebarContext:
     identity = current_identity()
     with resources().session() as session:
         return service.sidebar_context(session, identity.installation_id, inputs.ticket, _now())
+
+
+def _insert_wording(inputs: Inputs) -> presenter.InsertWording:
+    """The installation's "Insert tracking" wording in the customer's language (else the
+    agent's), with the customer's name."""
+    from plugin.domain.replies import TRACKING_INSERT, reply_language
+    from plugin.services.reply_templates import template_for
+
+    language = reply_language(inputs.requester_locale or inputs.locale)
+    with resources().session() as session:
+        wording = template_for(
+            session, current_identity().installation_id, TRACKING_INSERT, language
+        )
+    return presenter.InsertWording(language, wording.body, inputs.requester_name)

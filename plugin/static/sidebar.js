@@ -74,6 +74,8 @@
       subject: ticket.subject || "",
       description: (ticket.description || "").slice(0, 20000),
       requester_email: ticket.requesterEmail || "",
+      requester_name: ticket.requesterName || "",
+      requester_locale: ticket.requesterLocale || "",
       order_id: ticket.orderField || "",
       tz: ticket.timeZone || "UTC",
       locale: locale
@@ -142,9 +144,31 @@
     var text = button.getAttribute("data-insert-text") || "";
     client.invoke("ticket.editor.insert", html).catch(function () {
       return client.invoke("comment.appendText", text);
-    }).catch(function () {
+    }).then(function () {
+      recordInsert(button);
+    }, function () {
       client.invoke("notify", message("panel.failed"), "error");
     });
+  }
+
+  function recordInsert(button) {
+    // The audit trail: which parcel the agent put into the reply (the server adds who and
+    // the tracking snapshot as proof). A failure here never touches the reply.
+    var block = button.closest ? button.closest(".order-block") : null;
+    var orderId = block ? block.getAttribute("data-order-id") : "";
+    var number = button.getAttribute("data-tracking-number") || "";
+    if (!orderId || !number) { return; }
+    fetch("/api/v1/audit/reply-insert", {
+      method: "POST",
+      headers: { "Authorization": "Bearer " + appToken, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        ticket_id: ticket && ticket.id != null ? String(ticket.id) : "",
+        order_id: orderId,
+        tracking_number: number,
+        carrier: button.getAttribute("data-carrier") || ""
+      }),
+      credentials: "omit"
+    }).catch(function () { /* not retried: the reply itself is what the agent needs */ });
   }
 
   function readTicket() {
@@ -160,6 +184,8 @@
         subject: data["ticket.subject"],
         description: data["ticket.description"],
         requesterEmail: requester.email || "",
+        requesterName: requester.name || "",
+        requesterLocale: requester.locale || "",
         timeZone: zone,
         orderField: ""
       };
@@ -201,9 +227,9 @@
     var target = event.target;
     var button = target && target.closest ? target.closest("button.insert-tracking") : null;
     if (button && client) { insertTracking(button); return; }
-    var link = target && target.closest ? target.closest("a.claim-link") : null;
+    var link = target && target.closest ? target.closest("a.claim-link, a.dossier-link") : null;
     if (link) {
-      // The claims view is a standalone page: it reads the app token from ?token=.
+      // The claims view and the dossier download are standalone: they read ?token=.
       event.preventDefault();
       var url = new URL(link.getAttribute("href"), window.location.href);
       url.searchParams.set("token", appToken);

@@ -21,6 +21,8 @@ from plugin.store.queries import _batches, _insert, _table_of
 MARKETPLACE_SOURCES = frozenset({"amazon:orders"})
 # Columns a refresh may not change: who the snapshot belongs to and what it tracks.
 _FIXED = frozenset({"id", "installation_id", "carrier", "tracking_number"})
+# Numbers per ``IN (…)`` list: well under SQLite's bound variables per statement.
+_IN_BATCH = 500
 
 
 def upsert_snapshots(
@@ -67,6 +69,28 @@ def snapshot(
             TrackingSnapshot.tracking_number == tracking_number,
         )
     ).one_or_none()
+
+
+def snapshots_of(
+    session: Session, installation_id: int, carrier: str, numbers: Collection[str]
+) -> list[TrackingSnapshot]:
+    """The stored snapshots of ``carrier``'s ``numbers`` (those not stored are left out)."""
+    if not numbers:
+        return []
+    found: list[TrackingSnapshot] = []
+    ordered = sorted(set(numbers))
+    for start in range(0, len(ordered), _IN_BATCH):
+        batch = ordered[start : start + _IN_BATCH]
+        found.extend(
+            session.scalars(
+                select(TrackingSnapshot).where(
+                    TrackingSnapshot.installation_id == installation_id,
+                    TrackingSnapshot.carrier == carrier,
+                    TrackingSnapshot.tracking_number.in_(batch),
+                )
+            )
+        )
+    return found
 
 
 def snapshots_for_orders(

@@ -300,8 +300,11 @@ def test_panels_show_the_facts_in_the_agents_time_zone(
     insert = re.search(r'data-insert-html="([^"]*)"', tracking).group(1)  # type: ignore[union-attr]
     url = tracking_url("ups", TRACKING_NUMBER)
     assert url is not None and "&" in url  # the link's own "&" is escaped inside the HTML
-    assert unescape(insert) == f'<a href="{escape(url)}">UPS {TRACKING_NUMBER}</a>'
-    assert f"Your parcel: UPS {TRACKING_NUMBER} {escape(url)}" in tracking
+    # The "Insert tracking" reply wording (tests/replies covers it): the link and the parcel.
+    assert f'<a href="{escape(url)}">{escape(url)}</a>' in unescape(insert)
+    assert f"UPS, tracking number {TRACKING_NUMBER}" in unescape(insert)
+    text = re.search(r'data-insert-text="([^"]*)"', tracking).group(1)  # type: ignore[union-attr]
+    assert f"Follow your parcel: {url}" in unescape(text)
     eligibility = body["panels"]["eligibility"]
     assert "Refunded, return never received" in eligibility
     assert f"Deadline {DEADLINE.isoformat()}: 10 days left" in eligibility

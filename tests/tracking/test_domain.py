@@ -142,3 +142,31 @@ def test_tracking_links_follow_each_carriers_format() -> None:
         tracking_url("ups", "1Z&x=<b>")
         == "https://www.ups.com/track?loc=en_US&tracknum=1Z%26X%3D%3CB%3E"
     )
+
+
+def test_a_parcel_without_a_named_carrier_gets_the_one_its_number_shows() -> None:
+    body = "A12B34" + "03" + "7654321"
+    total = sum(
+        (int(c) if c.isdigit() else (ord(c) - 3) % 10) * (2 if i % 2 else 1)
+        for i, c in enumerate(body)
+    )
+    ups = f"1Z{body}{(10 - total % 10) % 10}"
+    assert tracking.carrier_of(None, ups) == "ups"
+    assert tracking.carrier_of("  ", ups) == "ups"
+    # A named carrier is taken at its word, even an unknown one.
+    assert tracking.carrier_of("OnTrac", ups) == "other"
+    assert tracking.carrier_of("FedEx", ups) == "fedex"
+    # A number whose check digit fails is nobody's.
+    wrong = ups[:-1] + str((int(ups[-1]) + 1) % 10)
+    assert tracking.carrier_of(None, wrong) == "other"
+    assert tracking.carrier_of(None, "whatever") == "other"
+
+
+def test_links_come_from_carrier_detection() -> None:
+    from connectors.carriers import detect
+
+    assert tracking.TRACKING_URLS is detect.LINKS
+    # A USPS barcode read with its routing prefix links the number USPS knows.
+    assert tracking_url("usps", "420 22153 9101026837331000039521") == (
+        "https://tools.usps.com/go/TrackConfirmAction?tLabels=9101026837331000039521"
+    )

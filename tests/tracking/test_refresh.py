@@ -15,6 +15,7 @@ from connectors.amazon.client import AmazonClient
 from connectors.amazon.sandbox import AmazonSandbox, start_sandbox
 from plugin.services.tracking import (
     TrackingError,
+    no_carrier,
     order_rows,
     order_snapshots,
     refresh_snapshot,
@@ -70,7 +71,9 @@ def test_a_refresh_reads_the_order_again_and_stores_the_news(
     sandbox.advance(8 * 86400)
     later = NOW + timedelta(hours=3)
     with sessions() as session:
-        view = refresh_snapshot(session, shop, carrier, number, later, factory(sandbox))
+        view = refresh_snapshot(
+            session, shop, carrier, number, later, factory(sandbox), carrier_factory=no_carrier
+        )
         session.commit()
     assert view.status == "delivered" and view.fetched_at == later and not view.stale
     assert view.expires_at == later + timedelta(days=7)
@@ -95,7 +98,9 @@ def test_an_order_amazon_no_longer_knows_keeps_its_snapshot_for_another_while(
         status = snapshot.status
     later = NOW + timedelta(hours=3)
     with sessions() as session:
-        view = refresh_snapshot(session, shop, carrier, number, later, factory(sandbox))
+        view = refresh_snapshot(
+            session, shop, carrier, number, later, factory(sandbox), carrier_factory=no_carrier
+        )
         session.commit()
     assert view.status == status and view.fetched_at == later and not view.stale
     assert view.expires_at > later
@@ -115,8 +120,12 @@ def test_a_disconnected_installation_or_an_unknown_parcel(
 
     later = NOW + timedelta(hours=3)
     with sessions() as session:
-        view = refresh_snapshot(session, shop, carrier, number, later, disconnected)
+        view = refresh_snapshot(
+            session, shop, carrier, number, later, disconnected, carrier_factory=no_carrier
+        )
         session.commit()
     assert view.fetched_at == later and not view.stale
     with sessions() as session, pytest.raises(TrackingError, match="no tracking of"):
-        refresh_snapshot(session, other, carrier, number, later, factory(sandbox))
+        refresh_snapshot(
+            session, other, carrier, number, later, factory(sandbox), carrier_factory=no_carrier
+        )
