@@ -5,7 +5,8 @@ Reply templates are the wording of what claimdesk writes to customers: ``trackin
 my order?"), per language. ``set`` checks the wording before storing it (unknown placeholders
 are refused with the list of known ones); ``reset`` goes back to the built-in wording.
 
-``settings NAME auto_replies on|off`` turns automatic replies on or off (off by default).
+``settings NAME auto_replies on|off`` turns automatic replies on or off, ``settings NAME
+deadline_alerts on|off`` the daily deadline alert ticket (both off by default).
 """
 
 from __future__ import annotations
@@ -114,20 +115,34 @@ def template_reset(name: str, kind: str, language: str | None) -> None:
 SWITCHES = {"on": True, "off": False}
 
 
+SETTINGS = ("auto_replies", "deadline_alerts")
+
+
 @click.command("settings")
 @click.argument("name")
-@click.argument("setting", required=False, type=click.Choice(["auto_replies"]))
+@click.argument("setting", required=False, type=click.Choice(SETTINGS))
 @click.argument("value", required=False, type=click.Choice(sorted(SWITCHES)))
 def settings(name: str, setting: str | None, value: str | None) -> None:
-    """Show installation NAME's settings, or set one: settings NAME auto_replies on|off."""
-    from plugin.services import auto_replies, installations
+    """Show installation NAME's settings, or set one: settings NAME auto_replies|deadline_alerts
+    on|off."""
+    from plugin.services import auto_replies, deadline_alert_tickets, installations
 
+    setters = {
+        "auto_replies": auto_replies.set_auto_replies,
+        "deadline_alerts": deadline_alert_tickets.set_deadline_alerts,
+    }
     with _store() as store, store.session() as session:
         installation = installations.get_installation(session, name)
         if setting is not None and value is not None:
-            auto_replies.set_auto_replies(session, installation.id, SWITCHES[value], _now())
-        enabled = auto_replies.auto_replies_enabled(session, installation.id)
+            setters[setting](session, installation.id, SWITCHES[value], _now())
+        enabled = {
+            "auto_replies": auto_replies.auto_replies_enabled(session, installation.id),
+            "deadline_alerts": deadline_alert_tickets.deadline_alerts_enabled(
+                session, installation.id
+            ),
+        }
     if setting is not None and value is None:
-        click.echo("on" if enabled else "off")
+        click.echo("on" if enabled[setting] else "off")
         return
-    click.echo(f"auto_replies: {'on' if enabled else 'off'}")
+    for shown in SETTINGS if setting is None else (setting,):
+        click.echo(f"{shown}: {'on' if enabled[shown] else 'off'}")

@@ -221,7 +221,11 @@ class ZendeskClient:
         self.session = ZendeskSession(settings, budget=ratelimit_budget, pacer=pacer, sleep=sleep)
         # anonymous: zenpy keeps our session's auth instead of overwriting it (research §5).
         self._zenpy = Zenpy(
-            subdomain=settings.subdomain, session=self.session, anonymous=True, disable_cache=True
+            subdomain=settings.subdomain,
+            session=self.session,
+            anonymous=True,
+            disable_cache=True,
+            timeout=settings.timeout,  # zenpy passes its own (60 s) to every call otherwise
         )
 
     def close(self) -> None:
@@ -258,6 +262,20 @@ class ZendeskClient:
             lambda: [a.to_dict() for a in self._zenpy.tickets.audits(ticket=ticket_id)],
         )
         return [_audit(item) for item in found]
+
+    def tickets_by_external_id(self, external_id: str) -> list[TicketData]:
+        """Every ticket carrying ``external_id`` (``GET /tickets.json?external_id=``), oldest
+        first: Zendesk does not keep external ids unique."""
+        found = self._call(
+            "tickets by external id",
+            lambda: [t.to_dict() for t in self._zenpy.tickets(external_id=external_id)],
+        )
+        return sorted((_ticket(t) for t in found), key=lambda t: t.id)
+
+    def me(self) -> UserData:
+        """The user the API token belongs to."""
+        found = self._call("the API user", lambda: self._zenpy.users.me())
+        return _user(found.to_dict())
 
     def user(self, user_id: int) -> UserData:
         found = self._call(f"user {user_id}", lambda: self._zenpy.users(id=user_id))
@@ -374,10 +392,15 @@ class ZendeskClient:
         tags: Sequence[str] = (),
         priority: str | None = None,
         custom_fields: Mapping[int, Any] | None = None,
+        external_id: str | None = None,
     ) -> TicketData:
-        """A new ticket (its requester defaults to the API user)."""
+        """A new ticket (its requester defaults to the API user). ``external_id`` lets a
+        later ``tickets_by_external_id`` find it, even when the creator died before saving
+        the ticket's id."""
         self.session.reset_budget()
         ticket = Ticket(subject=subject, comment=Comment(body=comment.body, public=comment.public))
+        if external_id is not None:
+            ticket.external_id = external_id
         if requester_id is not None:
             ticket.requester_id = requester_id
         if tags:
@@ -497,6 +520,7 @@ def _ticket(document: Mapping[str, Any]) -> TicketData:
             int(f["id"]): f.get("value") for f in fields if isinstance(f, dict) and "id" in f
         },
         channel=_channel(document),
+        external_id=None if document.get("external_id") is None else str(document["external_id"]),
     )
 
 

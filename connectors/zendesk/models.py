@@ -26,6 +26,7 @@ class TicketData:
     description: str
     custom_fields: dict[int, Any] = field(default_factory=dict)
     channel: str | None = None
+    external_id: str | None = None  # set by whoever created it; Zendesk keeps it non-unique
 
 
 @dataclass(frozen=True)

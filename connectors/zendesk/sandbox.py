@@ -904,7 +904,7 @@ class ZendeskSandbox:
         return {
             "id": ticket.id,
             "url": f"{self.url}/api/v2/tickets/{ticket.id}.json",
-            "external_id": None,
+            "external_id": ticket.external_id,
             "via": {"channel": ticket.channel, "source": {"from": {}, "to": {}, "rel": None}},
             "created_at": iso(ticket.created_at),
             "updated_at": iso(ticket.updated_at),
@@ -987,8 +987,15 @@ class ZendeskSandbox:
         )
 
     def _list_tickets(self, request: _Request) -> Reply:
+        """``GET /api/v2/tickets.json``, or with ``?external_id=X`` the tickets carrying that
+        external id (Zendesk does not keep it unique: every match is listed)."""
+        external_id = request.param("external_id")
         with self._lock:
-            items = [self.ticket_json(t) for t in sorted(self.tickets.values(), key=lambda t: t.id)]
+            items = [
+                self.ticket_json(t)
+                for t in sorted(self.tickets.values(), key=lambda t: t.id)
+                if external_id is None or t.external_id == external_id
+            ]
         if request.param("page[size]") is not None or request.param("page[after]") is not None:
             return self._cursor_page(request, "tickets", items)
         return self._offset_page(request, "tickets", items)
@@ -1196,6 +1203,13 @@ class ZendeskSandbox:
                     raise _invalid(name, f"{name.capitalize()}: {value!r} is not valid")
                 if value != getattr(ticket, name):
                     changes[name] = value
+        if "external_id" in payload:
+            external_id = payload["external_id"]
+            if external_id is not None and not isinstance(external_id, str | int):
+                raise _invalid("external_id", "External id: must be text")
+            text = None if external_id in (None, "") else str(external_id)
+            if text != ticket.external_id:
+                changes["external_id"] = text
         if "subject" in payload:
             if not isinstance(payload["subject"], str):
                 raise _invalid("subject", "Subject: must be text")

@@ -82,6 +82,7 @@ class Ticket:
     custom_fields: dict[int, str | None] = field(default_factory=dict)
     channel: str = "email"
     assignee_id: int | None = None
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
 from plugin.jobs import DEFAULT_QUEUE
+from plugin.jobs.deadline_alerts import fan_out_deadline_alerts
 from plugin.jobs.sync import fan_out_syncs
 from plugin.jobs.tracking import refresh_open_tracking
 from plugin.jobs.writeback import sweep_ticket_notes
@@ -59,6 +60,9 @@ SCHEDULE = (
     # Finishes claim notes whose worker died mid-write, and tells tickets of case changes made
     # outside a sync (a seller closing a case).
     Periodic(sweep_ticket_notes, DEFAULT_QUEUE, "WRITEBACK_CRON_SECONDS", 120),
+    # Opens or updates each installation's deadline alert ticket (installations with the
+    # deadline_alerts setting on; off by default), once a day.
+    Periodic(fan_out_deadline_alerts, DEFAULT_QUEUE, "DEADLINE_ALERT_SECONDS", 86400),
 )
 
 
