@@ -72,6 +72,11 @@ def mint_app_token(
 
 def read_app_token(secret: str, token: str, now: datetime) -> AppIdentity:
     """Whom ``token`` speaks for, or ``SecurityError``."""
+    return read_app_token_with_expiry(secret, token, now)[0]
+
+
+def read_app_token_with_expiry(secret: str, token: str, now: datetime) -> tuple[AppIdentity, float]:
+    """Whom ``token`` speaks for, and until when (a POSIX time), or ``SecurityError``."""
     if not token or len(token) > 4096:
         raise SecurityError("missing_token", "Sign in again: open the app from Zendesk.")
     try:
@@ -97,4 +102,4 @@ def read_app_token(secret: str, token: str, now: datetime) -> AppIdentity:
         raise SecurityError(
             "bad_app_token", "This session is not valid: reload the page."
         ) from None
-    return AppIdentity(installation_id, user_id, str(claims.get("loc", "")))
+    return AppIdentity(installation_id, user_id, str(claims.get("loc", ""))), float(claims["exp"])

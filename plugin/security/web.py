@@ -21,7 +21,8 @@ from markupsafe import escape
 from werkzeug.wrappers import Response
 
 from plugin.extensions import resources
-from plugin.security.app_token import AppIdentity, mint_app_token, read_app_token
+from plugin.memo import ExpiringMemo
+from plugin.security.app_token import AppIdentity, mint_app_token, read_app_token_with_expiry
 from plugin.security.errors import SecurityError
 from plugin.security.public_keys import PublicKeys
 from plugin.security.zendesk_jwt import Launch, verify_launch_token
@@ -81,6 +82,24 @@ def current_identity() -> AppIdentity:
     return identity
 
 
+# A page calls us many times with one app token: its verification is remembered (per app, up
+# to the token's own expiry) so a panel request costs no signature check after the first.
+_TOKENS = "claimdesk.verified_tokens"
+
+
+def _verified(token: str) -> AppIdentity:
+    memo: ExpiringMemo[str, tuple[AppIdentity, float]] | None = current_app.extensions.get(_TOKENS)
+    if memo is None:
+        memo = current_app.extensions.setdefault(_TOKENS, ExpiringMemo(4096))
+    now = _now()
+    found = memo.get(token)
+    if found is not None and now.timestamp() < found[1]:
+        return found[0]
+    identity, expires = read_app_token_with_expiry(current_app.config["SECRET_KEY"], token, now)
+    memo.put(token, (identity, expires), min(300.0, expires - now.timestamp()))
+    return identity
+
+
 def app_token_required(view: Callable[P, R]) -> Callable[P, R]:
     """Refuse the call (401) unless it carries a valid app token; set ``g.identity``."""
 
@@ -89,7 +108,7 @@ def app_token_required(view: Callable[P, R]) -> Callable[P, R]:
         header = request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         token = value.strip() if scheme.lower() == "bearer" else request.args.get("token", "")
-        g.identity = read_app_token(current_app.config["SECRET_KEY"], token, _now())
+        g.identity = _verified(token)
         return view(*args, **kwargs)
 
     return guarded

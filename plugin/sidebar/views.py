@@ -16,7 +16,9 @@ default 60): agents reopen the same tickets all day, and a panel built from a do
 costs far more than a Redis read. The key holds the installation and every input, so tenants
 and time zones never share an entry; nothing is cached while a parcel's snapshot is stale
 (the refresh the panel waits for must show at once), and no entry outlives the earliest
-snapshot expiry it shows. ``fresh=1`` bypasses the cache. ``X-Claimdesk-Cache`` says hit or miss.
+snapshot expiry it shows. Each process also keeps recent answers for what remains of their
+time in Redis (at most 10 s), so a hit costs no round trip. ``fresh=1`` bypasses both.
+``X-Claimdesk-Cache`` says hit or miss.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from werkzeug.exceptions import BadRequest
 
 from plugin import i18n
 from plugin.extensions import resources
+from plugin.memo import ExpiringMemo
 from plugin.security.web import accept_launch, app_token_required, current_identity
 from plugin.services import sidebar as service
 from plugin.sidebar import presenter
@@ -207,26 +210,47 @@ def _cache_key(kind: str, inputs: Inputs) -> str:
     return f"claimdesk:sidebar:{current_identity().installation_id}:{digest}"
 
 
+# Recent answers also stay in this process for what remains of their time in Redis (at most
+# LOCAL_SECONDS): a hit then costs no round trip. The Redis copy is what workers share.
+LOCAL_ANSWERS = "claimdesk.sidebar_answers"
+LOCAL_SECONDS = 10.0
+
+
+def _local_answers() -> ExpiringMemo[str, str]:
+    memo: ExpiringMemo[str, str] | None = current_app.extensions.get(LOCAL_ANSWERS)
+    if memo is None:
+        memo = current_app.extensions.setdefault(LOCAL_ANSWERS, ExpiringMemo(512))
+    return memo
+
+
 def _cached_json(kind: str, inputs: Inputs, build: Callable[[], tuple[str, float]]) -> Response:
     """``build()``'s JSON body, from the cache when an equal request was answered recently."""
     key = _cache_key(kind, inputs)
     fresh = request.args.get("fresh") == "1"
     redis = resources().redis
+    local = _local_answers()
     body: str | None = None
     if not fresh:
-        try:
-            cached = redis.get(key)
-        except Exception:  # Redis down: answer from the store, slower but right
-            logger.warning("sidebar cache unavailable", exc_info=True)
-            cached = None
-        if cached is not None:
-            body = cached.decode("utf-8") if isinstance(cached, bytes) else str(cached)
+        body = local.get(key)
+        if body is None:
+            try:
+                pipe = redis.pipeline(transaction=False)
+                pipe.get(key)
+                pipe.pttl(key)
+                cached, left_ms = pipe.execute()
+            except Exception:  # Redis down: answer from the store, slower but right
+                logger.warning("sidebar cache unavailable", exc_info=True)
+                cached, left_ms = None, 0
+            if cached is not None:
+                body = cached.decode("utf-8") if isinstance(cached, bytes) else str(cached)
+                local.put(key, body, min(LOCAL_SECONDS, max(0, int(left_ms)) / 1000))
     state = "hit" if body is not None else "miss"
     if body is None:
         body, seconds = build()
         if seconds >= 1:
             try:
                 redis.set(key, body.encode("utf-8"), ex=int(seconds))
+                local.put(key, body, min(LOCAL_SECONDS, float(int(seconds))))
             except Exception:
                 logger.warning("sidebar cache unavailable", exc_info=True)
     response = Response(body, content_type="application/json")
