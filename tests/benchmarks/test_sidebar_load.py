@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -109,7 +110,7 @@ def start_gunicorn(backend: Backend, port: int, log: Path) -> subprocess.Popen[b
             [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS),
              "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30",
              "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -118,7 +119,8 @@ def start_gunicorn(backend: Backend, port: int, log: Path) -> subprocess.Popen[b
                 return process
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)  # the master and its workers: none left behind
+    process.wait(timeout=30)
     raise AssertionError(f"gunicorn did not start: {log.read_text()[-2000:]}")
 
 
