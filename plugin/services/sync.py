@@ -285,7 +285,16 @@ def run_step(
                 return Outcome()
     client = build_client(credentials, resources.redis, settings.client) if credentials else None
     context = sync_steps.StepContext(
-        sessions, installation_id, sync_id, step, plan, at, client, settings.policy, clock
+        sessions,
+        installation_id,
+        sync_id,
+        step,
+        plan,
+        at,
+        client,
+        settings.policy,
+        clock,
+        redis=resources.redis,
     )
     logger.info("%s: running from %s", where, at or "the start")
     try:

@@ -26,6 +26,7 @@ again, which the duplicate rule makes a no-op.
 from __future__ import annotations
 
 import io
+import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.amazon.client import AmazonClient
@@ -50,6 +52,8 @@ from plugin.store import queries
 from plugin.store.models import DONE
 from plugin.store.queries import upsert_orders
 from plugin.store.tracking_queries import upsert_snapshots
+
+logger = logging.getLogger(__name__)
 
 REPORT_TYPES = {
     "ledger": ("GET_LEDGER_DETAIL_VIEW_DATA", ReportKind.LEDGER),
@@ -84,6 +88,8 @@ class StepContext:
     client: AmazonClient | None
     policy: PolicyTable
     clock: Callable[[], datetime]
+    # The app's Redis: where the claims step queues the notes of what changed (None: no notes).
+    redis: Redis | None = None
 
     @property
     def amazon(self) -> AmazonClient:
@@ -466,26 +472,16 @@ def run_claims(context: StepContext) -> None:
 def _request_claim_notes(context: StepContext, claims: list[Any], case_ids: list[int]) -> None:
     """Enqueue one notes job per ticket linked to a new or changed claim's order (or to a case
     whose status changed). Never fails the sync: the periodic sweep catches up."""
-    import logging
-
     from plugin.services import claim_notes
 
     try:
         with context.sessions() as session:
             claim_notes.after_claims(
-                _redis(),
+                context.redis,
                 session,
                 context.installation_id,
                 order_ids={claim.reference_id for claim in claims},
                 case_ids=case_ids,
             )
     except Exception:  # noqa: BLE001 - notes are extra; the sync's data is stored
-        logging.getLogger(__name__).exception("claim notes could not be requested")
-
-
-def _redis() -> Any:
-    from flask import has_app_context
-
-    from plugin.extensions import resources
-
-    return resources().redis if has_app_context() else None
+        logger.exception("claim notes could not be requested")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from connectors.zendesk.settings import ZendeskSettings
 from plugin.errors import PluginError
 from plugin.services import credentials, installations
+from plugin.store import queries
 from plugin.store.crypto import CredentialsError, Keyring
 from plugin.store.models import Installation
 
@@ -121,8 +122,6 @@ def connect_zendesk(
         url or ZendeskSettings.production_url(subdomain), "the Zendesk URL"
     )
     installation, created = installations.ensure_installation(session, name, now)
-    from plugin.store import queries
-
     other = queries.installation_by_zendesk(session, subdomain, zendesk_installation_id)
     if other is not None and other.id != installation.id:
         raise ZendeskAccountError(
