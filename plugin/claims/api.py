@@ -16,8 +16,8 @@ from typing import Any
 from flask import Response, jsonify, request, send_file
 
 from plugin.claims import bp
-from plugin.claims.presenters import LANGUAGES
 from plugin.claims.views import today
+from plugin.domain import casetext
 from plugin.errors import PluginError
 from plugin.extensions import resources
 from plugin.security.web import app_token_required, current_identity
@@ -64,9 +64,11 @@ def _installation() -> int:
 
 
 def _language() -> str:
+    """The case text's or workbook's language: every one they are written in (zh-cn too,
+    though the page itself speaks en and fr only)."""
     language = (request.args.get("lang") or "en").strip().lower()
-    if language not in LANGUAGES:
-        raise BadRequest(f"lang must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    if language not in casetext.LANGUAGES:
+        raise BadRequest(f"lang must be one of {', '.join(casetext.LANGUAGES)}, not {language!r}")
     return language
 
 

@@ -166,24 +166,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "en": {
         "summary": "Summary",
         "title": "claimdesk evidence workbook",
-        "summary_headers": (
-            "Sheet",
-            "Kind",
-            "Claim type",
-            "Reference",
-            "SKU",
-            "FNSKU",
-            "ASIN",
-            "Marketplace",
-            "Units",
-            "Estimated value",
-            "Currency",
-            "Valuation basis",
-            "Event date",
-            "Opens on",
-            "Deadline",
-            "Status",
-        ),
+        "sheet": "Sheet",
         "estimate_note": (
             "Estimated values are estimates, not what Amazon will pay. Refunded-principal "
             "values ignore the fees Amazon deducts."
@@ -205,8 +188,8 @@ LABELS: dict[str, dict[str, Any]] = {
             "Opens on",
             "Deadline",
             "Status",
-            "Status reason",
         ),
+        "status_reason": "Status reason",
         "sources": "Source rows",
         "file": "File",
         "line": "Line or path",
@@ -226,24 +209,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "fr": {
         "summary": "Résumé",
         "title": "Classeur de preuves claimdesk",
-        "summary_headers": (
-            "Feuille",
-            "Type",
-            "Type de réclamation",
-            "Référence",
-            "SKU",
-            "FNSKU",
-            "ASIN",
-            "Marché",
-            "Unités",
-            "Valeur estimée",
-            "Devise",
-            "Base d'évaluation",
-            "Date de l'événement",
-            "Ouverture",
-            "Date limite",
-            "Statut",
-        ),
+        "sheet": "Feuille",
         "estimate_note": (
             "Les valeurs sont des estimations, pas ce qu'Amazon paiera. Les valeurs fondées "
             "sur le prix remboursé ne déduisent pas les frais d'Amazon."
@@ -265,8 +231,8 @@ LABELS: dict[str, dict[str, Any]] = {
             "Ouverture",
             "Date limite",
             "Statut",
-            "Motif du statut",
         ),
+        "status_reason": "Motif du statut",
         "sources": "Lignes sources",
         "file": "Fichier",
         "line": "Ligne ou chemin",
@@ -286,24 +252,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "zh-cn": {
         "summary": "摘要",
         "title": "claimdesk 证据工作簿",
-        "summary_headers": (
-            "工作表",
-            "类型",
-            "索赔类型",
-            "参考编号",
-            "SKU",
-            "FNSKU",
-            "ASIN",
-            "商城",
-            "数量",
-            "估计价值",
-            "币种",
-            "估值依据",
-            "事件日期",
-            "开始日期",
-            "截止日期",
-            "状态",
-        ),
+        "sheet": "工作表",
         "estimate_note": (
             "估计价值仅为估算，并非亚马逊将支付的金额。按退款本金估算的价值未扣除亚马逊的费用。"
         ),
@@ -324,8 +273,8 @@ LABELS: dict[str, dict[str, Any]] = {
             "开始日期",
             "截止日期",
             "状态",
-            "状态原因",
         ),
+        "status_reason": "状态原因",
         "sources": "来源行",
         "file": "文件",
         "line": "行号或路径",
@@ -430,20 +379,9 @@ def write_workbook(claims: Sequence[ClaimRecord], located: Located, language: st
     _append(summary, styles, [labels["title"]], bold=True)
     _append(summary, styles, [labels["estimate_note"]])
     _append(summary, styles, [])
-    _append(summary, styles, labels["summary_headers"], bold=True)
-    claim_types = casetext.text(language, "claim_types")
+    _append(summary, styles, (labels["sheet"], *labels["facts"]), bold=True)
     for claim, name in zip(claims, names, strict=True):
-        claim_type = claim_types[casetext.claim_type_of(claim.kind)]
-        _append(
-            summary,
-            styles,
-            (
-                name, claim.kind, claim_type, claim.reference_id, claim.sku, claim.fnsku,
-                claim.asin, claim.marketplace, claim.quantity, claim.estimated_amount,
-                claim.currency, claim.valuation_basis, claim.event_date, claim.opens_on,
-                claim.deadline, claim.status,
-            ),
-        )  # fmt: skip
+        _append(summary, styles, (name, *_facts(claim, language)))
     for claim, name in zip(claims, names, strict=True):
         _claim_sheet(book.create_sheet(name), styles, claim, located, labels, language)
     out = io.BytesIO()
@@ -459,16 +397,14 @@ def _claim_sheet(
     labels: dict[str, Any],
     language: str,
 ) -> None:
-    claim_type = casetext.text(language, "claim_types")[casetext.claim_type_of(claim.kind)]
     title = f"{labels['claim']} {format_claim_key((claim.kind, claim.reference_id, claim.sku))}"
     _append(sheet, styles, [title], bold=True)
-    values = (
-        claim.kind, claim_type, claim.reference_id, claim.sku, claim.fnsku, claim.asin,
-        claim.marketplace, claim.quantity, claim.estimated_amount, claim.currency,
-        claim.valuation_basis, claim.event_date, claim.opens_on, claim.deadline, claim.status,
-        claim.status_reason,
-    )  # fmt: skip
-    for label, value in zip(labels["facts"], values, strict=True):
+    facts = zip(
+        (*labels["facts"], labels["status_reason"]),
+        (*_facts(claim, language), claim.status_reason),
+        strict=True,
+    )
+    for label, value in facts:
         _append(sheet, styles, [label, value], bold=True, bold_cells=1)
     _append(sheet, styles, [])
     _append(sheet, styles, [labels["sources"]], bold=True)
@@ -502,6 +438,16 @@ def _claim_sheet(
     _append(sheet, styles, [labels["checklist"]], bold=True)
     for item in casetext.checklist(claim.kind, language):
         _append(sheet, styles, ["[ ]", item])
+
+
+def _facts(claim: ClaimRecord, language: str) -> tuple[Any, ...]:
+    """A claim's facts, in the order of ``LABELS[...]["facts"]`` (summary row and claim sheet)."""
+    claim_type = casetext.text(language, "claim_types")[casetext.claim_type_of(claim.kind)]
+    return (
+        claim.kind, claim_type, claim.reference_id, claim.sku, claim.fnsku, claim.asin,
+        claim.marketplace, claim.quantity, claim.estimated_amount, claim.currency,
+        claim.valuation_basis, claim.event_date, claim.opens_on, claim.deadline, claim.status,
+    )  # fmt: skip
 
 
 def _column(record: Any, column: str) -> Any:

@@ -184,6 +184,9 @@ def test_the_wizard_round_trip_files_records_closes_and_deletes_a_case(
     french = web.client.get(f"/api/v1/claims/{key}/case-text?lang=fr", headers=auth).get_json()
     assert french["language"] == "fr" and french["body"] != text["body"]
     assert claim["reference_id"] in french["body"]
+    chinese = web.client.get(f"/api/v1/claims/{key}/case-text?lang=zh-cn", headers=auth)
+    assert chinese.get_json()["language"] == "zh-cn"
+    assert chinese.get_json()["body"] not in (text["body"], french["body"])
 
     # The download link takes the token in the URL (a link cannot send a header).
     token = auth["Authorization"].removeprefix("Bearer ")
