@@ -1,6 +1,7 @@
 """Ticket triage: which ODR-risk categories a message is about, how risky it is, and its SLA.
 
-Pure. The rules are data (``triage_rules.json``, overridable per installation) so an admin can
+Pure. The rules are data (``triage_rules.json`` beside this module, read by
+``plugin.services.triage.default_rules``; overridable per installation) so an admin can
 change the wording without a release; ``load_rules`` validates a rules document and compiles it.
 
 Matching, per pattern of every language (a French buyer may write "chargeback"):
@@ -30,8 +31,6 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 A_TO_Z = "a_to_z"
@@ -75,7 +74,6 @@ A_TO_Z_RESPONSE = timedelta(hours=48)
 DEFAULT_SLA_HOURS: Mapping[str, float | None] = {HIGH: 2, MEDIUM: 8, LOW: 24, NONE: None}
 MAX_SLA_HOURS = 168.0
 
-DEFAULT_RULES_PATH = Path(__file__).with_name("triage_rules.json")
 NEGATION_WINDOW_WORDS = 3
 NEGATION_WINDOW_CHARS = 4
 NEGATION_AFTER_CHARS = 6
@@ -402,17 +400,6 @@ def sla_clock(
 def rules_version(document: Mapping[str, Any]) -> str:
     canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-@cache
-def default_document() -> Mapping[str, Any]:
-    loaded: Mapping[str, Any] = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
-    return loaded
-
-
-@cache
-def default_rules() -> Rules:
-    return load_rules(default_document())
 
 
 def load_rules(document: Any) -> Rules:

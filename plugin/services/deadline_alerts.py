@@ -1,8 +1,9 @@
 """Deadline alerts (issue 7 point 5): the claims that expire soon, as one ticket's content.
 
-Pure data for the daily job that opens or updates one Zendesk ticket per installation (the
-Zendesk write comes later). ``external_id`` is the same for an installation every day, so
-the job finds the ticket it wrote before and updates it instead of opening a duplicate.
+Read from the store only; ``deadline_alert_tickets`` writes the result to Zendesk (the daily
+job opens or updates one ticket per installation). ``external_id`` is the same for an
+installation every day, so the job finds the ticket it wrote before and updates it instead of
+opening a duplicate.
 
 A claim is listed when it is current (not gone), claimable today, its deadline is within
 ``days`` days (today included), and no open or reimbursed case holds it: a filed claim is

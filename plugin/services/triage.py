@@ -21,6 +21,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources as package_files
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -344,6 +346,24 @@ def enqueue_triage(redis: Redis, receipt: Receipt) -> str:
 # --- rules and settings ---------------------------------------------------------------------
 
 
+@cache
+def default_document() -> Mapping[str, Any]:
+    """The bundled rules, ``plugin/domain/triage_rules.json``, read once per process."""
+    text = (
+        package_files.files("plugin.domain")
+        .joinpath("triage_rules.json")
+        .read_text(encoding="utf-8")
+    )
+    loaded: Mapping[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def default_rules() -> rules_domain.Rules:
+    """The bundled rules, validated and compiled once per process."""
+    return rules_domain.load_rules(default_document())
+
+
 def rules_for(session: Session, installation_id: int) -> rules_domain.Rules:
     """The installation's rules: its override, else the defaults.
 
@@ -352,7 +372,7 @@ def rules_for(session: Session, installation_id: int) -> rules_domain.Rules:
     """
     document = tq.setting_value(session, installation_id, RULES_SETTING)
     if document is None:
-        return rules_domain.default_rules()
+        return default_rules()
     try:
         return rules_domain.load_rules(document)
     except rules_domain.RulesError as error:

@@ -1,8 +1,9 @@
 """Blueprint ``webhooks``: ``POST /webhooks/zendesk``, the triage trigger's endpoint.
 
 The raw body is read before anything parses it (the signature covers the exact bytes). The
-view answers at once: 202 after logging the delivery and enqueueing the triage job, or a 4xx
-naming the refusal (also logged, with its reason, in ``webhook_deliveries``).
+view answers at once: 202 after logging the delivery and enqueueing the triage job; 200
+"already_received" for a delivery seen before (logged, nothing queued); or a 4xx naming the
+refusal (also logged, with its reason, in ``webhook_deliveries``).
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ bp = Blueprint("webhooks", __name__)
 SIGNATURE = "X-Zendesk-Webhook-Signature"
 TIMESTAMP = "X-Zendesk-Webhook-Signature-Timestamp"
 INVOCATION = "X-Zendesk-Webhook-Invocation-Id"
-# Status per refusal: Zendesk retries 409 and 5xx only, so a bad delivery is not retried.
+# Status per refusal: Zendesk retries 409 and 5xx only, so a bad delivery is not retried. A
+# replay is answered 200 (see ``zendesk``), never 409: Zendesk would retry it, each retry
+# refused again, and the failures count towards the webhook's circuit breaker.
 STATUS = {
     MALFORMED: 400,
     UNKNOWN_ACCOUNT: 404,
-    REPLAY: 409,
     NO_SECRET: 403,
     MISSING_SIGNATURE: 401,
     BAD_SIGNATURE: 401,
@@ -65,6 +67,10 @@ def zendesk() -> tuple[Response, int]:
             )
         except WebhookRefused as refused:
             session.commit()  # the refusal's log row
+            if refused.reason == REPLAY:
+                # Most often Zendesk's own retry of a delivery whose 202 it did not see: the
+                # first is queued already, so this one succeeds without doing anything.
+                return jsonify(status="already_received", message=refused.detail), 200
             status = STATUS.get(refused.reason, 401)
             return jsonify(error=refused.reason, message=refused.detail), status
         session.commit()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from plugin.domain import triage as t
+from plugin.services.triage import default_document, default_rules
 
 DATA = Path(__file__).parent / "data" / "labelled.jsonl"
 LANGUAGES = ("en", "fr", "de", "es", "it", "zh", "ja")
@@ -43,7 +44,7 @@ def test_the_labelled_set_is_big_and_covers_every_language() -> None:
 
 
 def test_high_risk_precision_and_recall_overall() -> None:
-    rules = t.default_rules()
+    rules = default_rules()
     rows = labelled()
     print("\nhigh-risk class, default rules:")
     for language in LANGUAGES:
@@ -57,10 +58,10 @@ def test_high_risk_precision_and_recall_overall() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_each_language(language: str) -> None:
     rows = [x for x in labelled() if x["language"] == language]
-    p, r, _ = precision_recall(rows, t.default_rules())
+    p, r, _ = precision_recall(rows, default_rules())
     assert p >= TARGET and r >= TARGET, (language, p, r)
     # The language is recognised, and the categories are the labelled ones, on most rows.
-    rules = t.default_rules()
+    rules = default_rules()
     right_language = sum(t.classify(x["text"], rules=rules).language == language for x in rows)
     right_categories = sum(
         set(t.classify(x["text"], rules=rules).categories) == set(x["categories"]) for x in rows
@@ -82,11 +83,11 @@ def test_each_language(language: str) -> None:
     ],
 )
 def test_negation_and_folding(text: str, categories: tuple[str, ...]) -> None:
-    assert t.classify(text, rules=t.default_rules()).categories == categories
+    assert t.classify(text, rules=default_rules()).categories == categories
 
 
 def test_order_state_raises_the_risk_and_says_why() -> None:
-    rules = t.default_rules()
+    rules = default_rules()
     wismo = t.classify("Where is my order? Any tracking number?", rules=rules)
     assert wismo.risk == t.LOW
     late = t.decide(wismo, t.OrderState(late=("111-1111111-1111111",)), rules)
@@ -100,13 +101,13 @@ def test_order_state_raises_the_risk_and_says_why() -> None:
 
 
 def test_an_override_changes_the_outcome() -> None:
-    document = copy.deepcopy(dict(t.default_document()))
+    document = copy.deepcopy(dict(default_document()))
     text = "The colour is a bit off compared to the photos"
     assert t.classify(text, rules=t.load_rules(document)).risk == t.NONE
     document["categories"]["damaged"]["patterns"]["en"].append(r"colou?r is (?:a bit )?off")
     changed = t.load_rules(document)
     assert t.classify(text, rules=changed).categories == (t.DAMAGED,)
-    assert changed.version != t.default_rules().version
+    assert changed.version != default_rules().version
     document["categories"]["cancellation"]["risk"] = "high"
     assert t.classify("please cancel my order", rules=t.load_rules(document)).high_risk
 
@@ -127,7 +128,7 @@ def test_an_override_changes_the_outcome() -> None:
     ],
 )
 def test_invalid_rules_are_refused_with_the_place(edit: Any, message: str) -> None:
-    document = copy.deepcopy(dict(t.default_document()))
+    document = copy.deepcopy(dict(default_document()))
     edit(document)
     with pytest.raises(t.RulesError, match=message.replace("[", r"\[").replace("]", r"\]")):
         t.load_rules(document)
@@ -178,7 +179,7 @@ def test_held_out_messages_written_after_the_rules() -> None:
         for line in (DATA.parent / "holdout.jsonl").read_text(encoding="utf-8").splitlines()
         if line
     ]
-    rules = t.default_rules()
+    rules = default_rules()
     print("\nhigh-risk class, held-out messages:")
     for language in LANGUAGES:
         p, r, n = precision_recall([x for x in rows if x["language"] == language], rules)
