@@ -6,10 +6,51 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any, Protocol, TypeVar
 
 import click
+
+
+class _Server(Protocol):
+    def stop(self) -> None: ...
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _listen_options(command: _F) -> _F:
+    """--host and --port, the same for every sandbox."""
+    command = click.option(
+        "--port",
+        type=click.IntRange(min=0, max=65535),
+        default=0,
+        show_default=True,
+        help="Port to listen on; 0 picks a free one.",
+    )(command)
+    return click.option(
+        "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
+    )(command)
+
+
+def _serve_until_stopped(server: _Server) -> None:
+    """Block until Ctrl-C or SIGTERM, then stop the server (a parent process reads our pipe)."""
+    sys.stdout.flush()
+    stopping = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 @click.group()
@@ -25,14 +66,7 @@ def sandbox() -> None:
     required=True,
     help="The seller's files (what `claimdesk reconcile` reads).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(min=0, max=65535),
-    default=0,
-    show_default=True,
-    help="Port to listen on; 0 picks a free one.",
-)
+@_listen_options
 @click.option(
     "--time-scale",
     "time_scale",
@@ -85,21 +119,7 @@ def amazon(
             f"{credentials.client_secret} --refresh-token {credentials.refresh_token}"
         )
     click.echo("Ctrl-C stops it.")
-    sys.stdout.flush()  # a parent process reads the URL from a pipe
-
-    stopping = threading.Event()
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    _serve_until_stopped(server)
 
 
 @sandbox.command("zendesk")
@@ -118,14 +138,7 @@ def amazon(
     help="Instead of --seed: write tickets about this seller's orders (a `claimdesk generate` "
     "folder) to SELLER/.zendesk-seed.json and serve them.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(min=0, max=65535),
-    default=0,
-    show_default=True,
-    help="Port to listen on; 0 picks a free one.",
-)
+@_listen_options
 @click.option("--subdomain", default="acme", show_default=True, help="The account's subdomain.")
 @click.option(
     "--app-url",
@@ -234,21 +247,7 @@ def zendesk(
     )
     click.echo(f"webhook {webhook.id} -> {webhook.endpoint}, secret: {webhook.signing_secret}")
     click.echo("Ctrl-C stops it.")
-    sys.stdout.flush()  # a parent process reads the URL from a pipe
-
-    stopping = threading.Event()
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    _serve_until_stopped(server)
 
 
 @sandbox.command("carriers")
@@ -267,14 +266,7 @@ def zendesk(
     help="Instead of --seed: serve the parcels of this seller's shipped orders (a `claimdesk "
     "generate` folder), written to SELLER/.carriers-seed.json.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(min=0, max=65535),
-    default=0,
-    show_default=True,
-    help="Port to listen on; 0 picks a free one.",
-)
+@_listen_options
 @click.option(
     "--time-scale",
     "time_scale",
@@ -372,18 +364,4 @@ def carriers(
     )
     click.echo(f"rate plans: {shown}; time scale {time_scale:g}")
     click.echo("Ctrl-C stops it.")
-    sys.stdout.flush()  # a parent process reads the URLs from a pipe
-
-    stopping = threading.Event()
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    _serve_until_stopped(server)
