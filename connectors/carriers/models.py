@@ -1,8 +1,8 @@
 """Tracking as every carrier client returns it: one status vocabulary, events in UTC.
 
 The statuses are karrio's ``TrackingStatus`` without ``delivery_delayed`` (a delay is an
-event, not a place in the parcel's life) and the same words as ``plugin.domain.tracking``,
-so a client's ``Tracking.status`` is stored as it is.
+event, not a place in the parcel's life). ``plugin.domain.tracking`` uses these words, so a
+client's ``Tracking.status`` is stored as it is.
 """
 
 from __future__ import annotations

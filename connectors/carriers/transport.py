@@ -27,7 +27,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -268,6 +268,37 @@ def read_token(response: requests.Response, carrier: str) -> tuple[str, float]:
     if not isinstance(token, str) or not token:
         raise UpstreamError(f"{carrier}: the token answer has no access_token", status=200)
     return token, expires_in
+
+
+def fetch_client_credentials(
+    transport: Transport, url: str, *, client_id: str, client_secret: str, **form: str
+) -> tuple[str, float]:
+    """The token of an OAuth client-credentials grant with the credentials in the form body
+    (FedEx, USPS; UPS sends them as Basic auth); ``form`` adds fields such as ``scope``."""
+    response = transport.send(
+        "POST",
+        url,
+        authorized=False,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            **form,
+        },
+    )
+    return read_token(response, transport.carrier)
+
+
+def clean_number(number: str) -> str:
+    """A tracking number as the carriers' APIs take it: no spaces, upper case."""
+    return "".join(number.split()).upper()
+
+
+def batches(numbers: Sequence[str], size: int) -> Iterator[list[str]]:
+    """``numbers`` cleaned, ``size`` at a time (a carrier's most numbers per call)."""
+    cleaned = [clean_number(n) for n in numbers]
+    for start in range(0, len(cleaned), size):
+        yield cleaned[start : start + size]
 
 
 def credential_key(carrier: str, base_url: str, client_id: str) -> str:

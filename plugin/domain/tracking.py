@@ -2,7 +2,8 @@
 snapshot of each status can be trusted, and the public tracking page of a number.
 
 Pure: no I/O. Carriers (issue 5) and Amazon's Orders API each map their own words onto
-``STATUSES``; the store keeps the normalized status and the carrier's words beside it.
+``STATUSES`` (defined once, in ``connectors.carriers.models``); the store keeps the normalized
+status and the carrier's words beside it.
 
 The time to live follows how fast a status changes: a delivered parcel will not move again (days),
 one out for delivery changes within the hour (minutes), one in transit a few times a day
@@ -16,38 +17,29 @@ from datetime import datetime, timedelta
 
 from connectors.carriers import detect
 
-PENDING = "pending"
-PICKED_UP = "picked_up"
-IN_TRANSIT = "in_transit"
-OUT_FOR_DELIVERY = "out_for_delivery"
-DELIVERED = "delivered"
-DELIVERY_FAILED = "delivery_failed"
-ON_HOLD = "on_hold"
-RETURN_TO_SENDER = "return_to_sender"
-READY_FOR_PICKUP = "ready_for_pickup"
-CANCELLED = "cancelled"
-UNKNOWN = "unknown"
-
-STATUSES = (
-    PENDING,
-    PICKED_UP,
-    IN_TRANSIT,
-    OUT_FOR_DELIVERY,
+# One status vocabulary: the carrier clients' (a client's ``Tracking.status`` is stored as it is).
+from connectors.carriers.models import (
+    CANCELLED,
     DELIVERED,
     DELIVERY_FAILED,
+    DHL,
+    FEDEX,
+    IN_TRANSIT,
     ON_HOLD,
-    RETURN_TO_SENDER,
+    OUT_FOR_DELIVERY,
+    PENDING,
+    PICKED_UP,
     READY_FOR_PICKUP,
-    CANCELLED,
+    RETURN_TO_SENDER,
+    STATUSES,
     UNKNOWN,
+    UPS,
+    USPS,
 )
+
 # Statuses after which the parcel does not move any more (barring a carrier's correction).
 FINAL = frozenset({DELIVERED, CANCELLED})
 
-UPS = "ups"
-FEDEX = "fedex"
-USPS = "usps"
-DHL = "dhl"
 AMAZON = "amazon"
 OTHER = "other"
 CARRIERS = (UPS, FEDEX, USPS, DHL, AMAZON, OTHER)

@@ -80,6 +80,17 @@ def test_fedex_sends_at_most_30_numbers_a_call(
     assert client.max_batch == 30
 
 
+def test_numbers_are_sent_without_spaces_in_upper_case(
+    carrier_sandbox: CarrierSandbox, make_settings: SettingsFor, seed: Seed
+) -> None:
+    number = numbers_of(seed)["usps"][0]
+    typed = " ".join([number[:4], number[4:12].lower(), number[12:]])
+    (found,) = client_for("usps", make_settings("usps")).track([typed])
+    assert found.number == number
+    (call,) = [r for r in carrier_sandbox.requests if r.route == "track"]
+    assert call.body == [{"trackingNumber": number}]
+
+
 def test_usps_and_dhl_request_shapes(
     carrier_sandbox: CarrierSandbox, make_settings: SettingsFor, seed: Seed
 ) -> None:

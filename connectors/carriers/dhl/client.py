@@ -13,7 +13,7 @@ from connectors.carriers.dhl import parse
 from connectors.carriers.dhl.settings import TRACK_PATH, DhlSettings
 from connectors.carriers.models import Tracking
 from connectors.carriers.tokens import TokenCache
-from connectors.carriers.transport import Transport, credential_key, json_or_none
+from connectors.carriers.transport import Transport, clean_number, credential_key, json_or_none
 from connectors.errors import UpstreamError
 
 
@@ -48,7 +48,7 @@ class DhlClient:
         return [self.track_one(number) for number in numbers]
 
     def track_one(self, number: str) -> Tracking:
-        cleaned = "".join(number.split()).upper()
+        cleaned = clean_number(number)
         params = {"trackingNumber": cleaned, "language": self.settings.language}
         if self.settings.service:
             params["service"] = self.settings.service

@@ -12,7 +12,13 @@ from connectors.amazon.ratelimit import Limiter
 from connectors.carriers import models
 from connectors.carriers.models import Tracking
 from connectors.carriers.tokens import TokenCache, token_key
-from connectors.carriers.transport import Transport, credential_key, json_or_none, read_token
+from connectors.carriers.transport import (
+    Transport,
+    clean_number,
+    credential_key,
+    json_or_none,
+    read_token,
+)
 from connectors.carriers.ups import parse
 from connectors.carriers.ups.settings import TOKEN_PATH, TRACK_PATH, UpsSettings
 from connectors.errors import UpstreamError
@@ -63,7 +69,7 @@ class UpsClient:
         return [self.track_one(number) for number in numbers]
 
     def track_one(self, number: str) -> Tracking:
-        cleaned = "".join(number.split()).upper()
+        cleaned = clean_number(number)
         response = self.transport.send(
             "GET",
             self.settings.base_url + TRACK_PATH.format(number=cleaned),

@@ -11,7 +11,13 @@ from connectors.amazon.ratelimit import Limiter
 from connectors.carriers import models
 from connectors.carriers.models import Tracking
 from connectors.carriers.tokens import TokenCache, token_key
-from connectors.carriers.transport import Transport, credential_key, json_or_none, read_token
+from connectors.carriers.transport import (
+    Transport,
+    batches,
+    credential_key,
+    fetch_client_credentials,
+    json_or_none,
+)
 from connectors.carriers.usps import parse
 from connectors.carriers.usps.settings import TOKEN_PATH, TRACK_PATH, UspsSettings
 from connectors.errors import UpstreamError
@@ -47,24 +53,18 @@ class UspsClient:
         )
 
     def _fetch_token(self) -> tuple[str, float]:
-        response = self.transport.send(
-            "POST",
+        return fetch_client_credentials(
+            self.transport,
             self.settings.base_url + TOKEN_PATH,
-            authorized=False,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.settings.client_id,
-                "client_secret": self.settings.client_secret,
-                "scope": self.settings.scope,
-            },
+            client_id=self.settings.client_id,
+            client_secret=self.settings.client_secret,
+            scope=self.settings.scope,
         )
-        return read_token(response, self.carrier)
 
     def track(self, numbers: Sequence[str]) -> list[Tracking]:
-        cleaned = ["".join(n.split()).upper() for n in numbers]
         found: list[Tracking] = []
-        for start in range(0, len(cleaned), self.max_batch):
-            found.extend(self._track_batch(cleaned[start : start + self.max_batch]))
+        for batch in batches(numbers, self.max_batch):
+            found.extend(self._track_batch(batch))
         return found
 
     def _track_batch(self, numbers: Sequence[str]) -> list[Tracking]:
