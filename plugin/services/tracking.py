@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from connectors.amazon.client import AmazonClient
 from connectors.carriers import CarrierClient, Tracking
+from connectors.carriers.transport import clean_number
 from connectors.errors import AuthError, NotFound
 from plugin.domain import tracking
 from plugin.errors import PluginError
@@ -341,17 +342,21 @@ def _ask_carrier(
         # The account was refused (revoked keys): Amazon's word is better than none.
         logger.warning("tracking %s: the carrier refused the credentials (%s)", carrier, error)
         return set()
-    if len(answers) != len(numbers):
+    # Answers are matched to the numbers asked by the number they name, never by position:
+    # a carrier that leaves one out or reorders them must not give a parcel another's status.
+    by_number = {clean_number(answer.number): answer for answer in answers}
+    unanswered = [number for number in numbers if clean_number(number) not in by_number]
+    if unanswered:
         logger.warning(
-            "tracking %s: %d answers to %d numbers; the unanswered keep their snapshots",
+            "tracking %s: no answer for %d of %d numbers; they keep their snapshots",
             carrier,
-            len(answers),
+            len(unanswered),
             len(numbers),
         )
     rows = [
         {**carrier_snapshot(answer, number, now, policy), "carrier": carrier}
-        for number, answer in zip(numbers, answers, strict=False)
-        if answer.found
+        for number in numbers
+        if (answer := by_number.get(clean_number(number))) is not None and answer.found
     ]
     tracking_queries.upsert_snapshots(session, installation_id, rows)
     session.flush()

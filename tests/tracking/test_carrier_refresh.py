@@ -33,7 +33,7 @@ from plugin.domain import tracking as domain
 from plugin.services import carrier_accounts as accounts
 from plugin.services import tracking
 from plugin.store import queries, tracking_queries
-from plugin.store.crypto import Keyring
+from plugin.store.crypto import CredentialsError, Keyring
 from plugin.store.models import TicketLink
 from tests.connectors.amazon_support import CREDENTIALS, client_for
 from tests.tracking.support import moving_order_ids, write_orders
@@ -448,3 +448,49 @@ def test_the_bulk_refresh_batches_by_carrier_call(
     with sessions() as session:
         left = tracking.open_refresh_work(session, NOW, 500)
     assert sorted(v.tracking_number for _, vs in left for v in vs) == sorted(usps)
+
+
+def test_answers_are_matched_by_number_not_by_position(
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    sandbox: CarrierSandbox,
+    factory: Factory,
+) -> None:
+    """A carrier that answers out of order, or leaves a number out, must not give one parcel
+    another's status: answers are matched by the number they name."""
+    shop = connect(sessions, keyring, "shop", sandbox, "fedex")
+    delivered, moving = number("fedex", "delivered"), number("fedex", "moving")
+    for parcel in (delivered, moving):
+        store_snapshot(sessions, shop, "fedex", parcel, order_id="113-2222222-2222222")
+    leave_out: set[str] = set()
+
+    class Shuffling:
+        """The real client, its answers in reverse order, some left out."""
+
+        def __init__(self, inner: CarrierClient) -> None:
+            self.inner = inner
+            self.max_batch = inner.max_batch
+
+        def track(self, numbers: Any) -> Any:
+            answers = [a for a in self.inner.track(numbers) if a.number not in leave_out]
+            return list(reversed(answers))
+
+    def shuffling(session: Session, installation_id: int, carrier: str) -> CarrierClient | None:
+        inner = factory(session, installation_id, carrier)
+        return None if inner is None else Shuffling(inner)  # type: ignore[return-value]
+
+    def no_amazon(_session: Session, _installation: int) -> AmazonClient:
+        raise CredentialsError("no Amazon credentials in this test")
+
+    views = refresh(sessions, shop, "fedex", [delivered, moving], shuffling, no_amazon)
+    by_number = {view.tracking_number: view for view in views}
+    assert by_number[delivered].status == domain.DELIVERED
+    assert by_number[moving].status != domain.DELIVERED
+    # A parcel whose answer is left out keeps its own snapshot, never the other's answer.
+    out = number("fedex", "out")
+    store_snapshot(sessions, shop, "fedex", out, order_id="113-2222222-2222222")
+    leave_out.add(out)
+    refresh(sessions, shop, "fedex", [out, moving], shuffling, no_amazon)
+    with sessions() as session:
+        kept = tracking_queries.snapshot(session, shop, "fedex", out)
+        assert kept is not None and kept.source == tracking.SOURCE_AMAZON_ORDERS
