@@ -48,7 +48,7 @@ def rules(name: str, export: Path | None, import_: Path | None, reset: bool) -> 
     """Show, export, import or reset installation NAME's triage rules."""
     from plugin.services import installations
     from plugin.services import triage as service
-    from plugin.store import triage_queries as tq
+    from plugin.store import queries
 
     if sum(bool(x) for x in (export, import_, reset)) > 1:
         raise click.UsageError("give one of --export, --import and --reset")
@@ -67,7 +67,7 @@ def rules(name: str, export: Path | None, import_: Path | None, reset: bool) -> 
             click.echo(f"Imported triage rules {version} for {name} from {import_}")
             return
         if reset:
-            removed = tq.delete_setting(session, installation.id, service.RULES_SETTING)
+            removed = queries.delete_setting(session, installation.id, service.RULES_SETTING)
             session.commit()
             click.echo(f"{name} uses the built-in triage rules" + ("" if removed else " (already)"))
             return
@@ -75,7 +75,7 @@ def rules(name: str, export: Path | None, import_: Path | None, reset: bool) -> 
             found = service.rules_for(session, installation.id)
         except service.TriageError as error:
             raise click.ClickException(str(error)) from None
-        custom = tq.setting_value(session, installation.id, service.RULES_SETTING) is not None
+        custom = queries.setting_value(session, installation.id, service.RULES_SETTING) is not None
     if export is not None:
         export.write_text(json.dumps(found.document, ensure_ascii=False, indent=1) + "\n", "utf-8")
         click.echo(f"Wrote {name}'s triage rules {found.version} to {export}")
@@ -105,13 +105,13 @@ def sla(name: str, high: str | None, medium: str | None, low: str | None) -> Non
     """Show or set installation NAME's internal SLA targets."""
     from plugin.services import installations
     from plugin.services import triage as service
-    from plugin.store import triage_queries as tq
+    from plugin.store import queries
 
     given = {k: v for k, v in (("high", high), ("medium", medium), ("low", low)) if v is not None}
     with _store() as store, store.session() as session:
         installation = installations.get_installation(session, name)
         if given:
-            current = tq.setting_value(session, installation.id, service.SLA_SETTING) or {}
+            current = queries.setting_value(session, installation.id, service.SLA_SETTING) or {}
             merged = {**current, **{k: _hours(v) for k, v in given.items()}}
             try:
                 targets = service.set_sla_targets(session, installation.id, merged, _now())

@@ -45,7 +45,7 @@ from plugin.services import audit, reply_templates, writeback
 from plugin.services import tracking as tracking_service
 from plugin.services import triage as triage_service
 from plugin.services.sidebar import EMAIL, find_orders
-from plugin.store import reply_queries, tracking_queries
+from plugin.store import queries, reply_queries, sidebar_queries, tracking_queries, triage_queries
 from plugin.store.models import Order, TicketLink, TrackingSnapshot
 
 logger = logging.getLogger(__name__)
@@ -134,12 +134,12 @@ def note_key(ticket_id: int) -> str:
 
 def auto_replies_enabled(session: Session, installation_id: int) -> bool:
     """Whether the installation answers where-is-my-order tickets itself (off by default)."""
-    found = reply_queries.setting(session, installation_id, SETTING)
-    return DEFAULT_ENABLED if found is None else found.value is True
+    found = queries.setting_value(session, installation_id, SETTING)
+    return DEFAULT_ENABLED if found is None else found is True
 
 
 def set_auto_replies(session: Session, installation_id: int, enabled: bool, now: datetime) -> None:
-    reply_queries.upsert_setting(session, installation_id, SETTING, bool(enabled), now)
+    queries.put_setting(session, installation_id, SETTING, bool(enabled), now)
 
 
 # --- the decision (pure) ---------------------------------------------------------------------
@@ -248,7 +248,7 @@ def read_ticket(
     text = customer_text(ticket, comments)
     classification = triage.classify(text, rules=rules)
     categories = list(classification.categories)
-    stored = reply_queries.ticket_triage(session, installation_id, ticket_id)
+    stored = triage_queries.triage_of(session, installation_id, ticket_id)
     for category in stored.categories if stored is not None else ():
         if category not in categories:  # the triage may know more (the order's state)
             categories.append(category)
@@ -261,7 +261,7 @@ def read_ticket(
     for order, place in found:
         target = by_email if place == EMAIL else named
         target[order.channel, order.order_id] = order
-    for link in reply_queries.ticket_links(session, installation_id, ticket_id):
+    for link in sidebar_queries.ticket_links(session, installation_id, ticket_id):
         if link.found_in != EMAIL and (link.channel, link.order_id) not in named:
             for order, _ in find_orders(session, installation_id, [_ref_of(link)], ""):
                 if order.channel == link.channel:

@@ -26,7 +26,7 @@ from plugin.errors import PluginError
 from plugin.extensions import Resources
 from plugin.services import audit, writeback
 from plugin.services.deadline_alerts import DeadlineAlert, deadline_alert
-from plugin.store import reply_queries
+from plugin.store import queries
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +59,14 @@ class AlertOutcome:
 
 def deadline_alerts_enabled(session: Session, installation_id: int) -> bool:
     """Whether the installation gets the daily deadline ticket (off by default)."""
-    found = reply_queries.setting(session, installation_id, SETTING)
-    return DEFAULT_ENABLED if found is None else found.value is True
+    found = queries.setting_value(session, installation_id, SETTING)
+    return DEFAULT_ENABLED if found is None else found is True
 
 
 def set_deadline_alerts(
     session: Session, installation_id: int, enabled: bool, now: datetime
 ) -> None:
-    reply_queries.upsert_setting(session, installation_id, SETTING, bool(enabled), now)
+    queries.put_setting(session, installation_id, SETTING, bool(enabled), now)
 
 
 def alert_key(installation_id: int, day: date) -> str:

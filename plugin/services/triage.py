@@ -48,7 +48,7 @@ from plugin.services.zendesk_accounts import (
     check_subdomain,
     load_zendesk_credentials,
 )
-from plugin.store import sidebar_queries, tracking_queries
+from plugin.store import queries, sidebar_queries, tracking_queries
 from plugin.store import triage_queries as tq
 from plugin.store.crypto import CredentialsError, Keyring
 
@@ -370,7 +370,7 @@ def rules_for(session: Session, installation_id: int) -> rules_domain.Rules:
     Raises:
         TriageError: a stored override no longer validates (it cannot be stored invalid).
     """
-    document = tq.setting_value(session, installation_id, RULES_SETTING)
+    document = queries.setting_value(session, installation_id, RULES_SETTING)
     if document is None:
         return default_rules()
     try:
@@ -380,7 +380,7 @@ def rules_for(session: Session, installation_id: int) -> rules_domain.Rules:
 
 
 def sla_targets_for(session: Session, installation_id: int) -> rules_domain.SlaTargets:
-    value = tq.setting_value(session, installation_id, SLA_SETTING)
+    value = queries.setting_value(session, installation_id, SLA_SETTING)
     try:
         return rules_domain.parse_sla_targets(value)
     except rules_domain.RulesError as error:
@@ -401,7 +401,7 @@ def import_rules(session: Session, installation_id: int, text: str, now: datetim
         rules = rules_domain.load_rules(document)
     except rules_domain.RulesError as error:
         raise TriageError(f"the rules are not valid: {error}") from None
-    tq.put_setting(session, installation_id, RULES_SETTING, document, now)
+    queries.put_setting(session, installation_id, RULES_SETTING, document, now)
     return rules.version
 
 
@@ -412,7 +412,7 @@ def set_sla_targets(
         targets = rules_domain.parse_sla_targets(hours)
     except rules_domain.RulesError as error:
         raise TriageError(str(error)) from None
-    tq.put_setting(session, installation_id, SLA_SETTING, dict(hours), now)
+    queries.put_setting(session, installation_id, SLA_SETTING, dict(hours), now)
     return targets
 
 
@@ -673,7 +673,7 @@ def _field_ids(
 ) -> dict[str, int]:
     """Our ticket fields' ids on the account (Order ID, SLA due), cached once found."""
     with store.session() as session:
-        cached = tq.setting_value(session, installation_id, FIELDS_SETTING)
+        cached = queries.setting_value(session, installation_id, FIELDS_SETTING)
     if isinstance(cached, dict) and "sla_due" in cached and "order_id" in cached:
         return {k: int(v) for k, v in cached.items()}
     found: dict[str, int] = {}
@@ -685,7 +685,7 @@ def _field_ids(
             found.setdefault("sla_due", field.id)
     if found:
         with store.session() as session:
-            tq.put_setting(session, installation_id, FIELDS_SETTING, found, now)
+            queries.put_setting(session, installation_id, FIELDS_SETTING, found, now)
             session.commit()
     if "sla_due" not in found:
         logger.warning("no 'SLA due' ticket field on the account: the due time goes in the note")

@@ -23,6 +23,7 @@ from plugin.store.models import (
     CostRecord,
     Credential,
     Installation,
+    InstallationSetting,
     Order,
     RowColumns,
     SyncRun,
@@ -331,6 +332,47 @@ def mark_claims_gone(
             )
             .values(gone_at=now, updated_at=now)
         )
+
+
+# --- installation settings ---------------------------------------------------------------
+
+
+def setting_value(session: Session, installation_id: int, name: str) -> Any:
+    """The setting's JSON value, or None when the installation keeps the code's default."""
+    row = session.scalars(
+        select(InstallationSetting).where(
+            InstallationSetting.installation_id == installation_id,
+            InstallationSetting.name == name,
+        )
+    ).one_or_none()
+    return None if row is None else row.value
+
+
+def put_setting(
+    session: Session, installation_id: int, name: str, value: Any, now: datetime
+) -> None:
+    """Set one setting (insert or replace)."""
+    table = _table_of(InstallationSetting)
+    statement = _insert(session, table).values(
+        installation_id=installation_id, name=name, value=value, updated_at=now
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["installation_id", "name"],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+        )
+    )
+
+
+def delete_setting(session: Session, installation_id: int, name: str) -> bool:
+    """Back to the default; True when a value was stored."""
+    deleted = session.execute(
+        delete(InstallationSetting).where(
+            InstallationSetting.installation_id == installation_id,
+            InstallationSetting.name == name,
+        )
+    )
+    return bool(getattr(deleted, "rowcount", 0))
 
 
 # --- orders ------------------------------------------------------------------------------

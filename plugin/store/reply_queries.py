@@ -7,18 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from plugin.store.models import (
     AuditEvent,
-    InstallationSetting,
     ReplyTemplate,
-    TicketLink,
-    TicketTriage,
-    Writeback,
 )
 from plugin.store.queries import _insert, _table_of
 
@@ -71,53 +66,6 @@ def delete_reply_template(session: Session, installation_id: int, kind: str, lan
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def setting(session: Session, installation_id: int, name: str) -> InstallationSetting | None:
-    return session.scalars(
-        select(InstallationSetting).where(
-            InstallationSetting.installation_id == installation_id,
-            InstallationSetting.name == name,
-        )
-    ).one_or_none()
-
-
-def upsert_setting(
-    session: Session, installation_id: int, name: str, value: Any, now: datetime
-) -> None:
-    table = _table_of(InstallationSetting)
-    statement = _insert(session, table).values(
-        installation_id=installation_id, name=name, value=value, updated_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["installation_id", "name"],
-        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
-    )
-    session.execute(statement)
-
-
-def ticket_links(session: Session, installation_id: int, ticket_id: int) -> list[TicketLink]:
-    return list(
-        session.scalars(
-            select(TicketLink)
-            .where(TicketLink.installation_id == installation_id, TicketLink.ticket_id == ticket_id)
-            .order_by(TicketLink.id)
-        )
-    )
-
-
-def ticket_triage(session: Session, installation_id: int, ticket_id: int) -> TicketTriage | None:
-    return session.scalars(
-        select(TicketTriage).where(
-            TicketTriage.installation_id == installation_id, TicketTriage.ticket_id == ticket_id
-        )
-    ).one_or_none()
-
-
-def writeback(session: Session, installation_id: int, key: str) -> Writeback | None:
-    return session.scalars(
-        select(Writeback).where(Writeback.installation_id == installation_id, Writeback.key == key)
-    ).one_or_none()
 
 
 def ticket_audit_events(

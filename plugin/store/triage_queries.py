@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from plugin.store.models import (
     Installation,
-    InstallationSetting,
     RefundEventRecord,
     ReturnRecord,
     TicketTriage,
@@ -107,45 +106,6 @@ def put_triage(
             index_elements=["installation_id", "ticket_id"], set_=updates
         )
     )
-
-
-def setting_value(session: Session, installation_id: int, name: str) -> Any:
-    """The setting's JSON value, or None when the installation keeps the default."""
-    row = session.scalars(
-        select(InstallationSetting).where(
-            InstallationSetting.installation_id == installation_id,
-            InstallationSetting.name == name,
-        )
-    ).one_or_none()
-    return None if row is None else row.value
-
-
-def put_setting(
-    session: Session, installation_id: int, name: str, value: Any, now: datetime
-) -> None:
-    table = _table_of(InstallationSetting)
-    statement = _insert(session, table).values(
-        installation_id=installation_id, name=name, value=value, updated_at=now
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["installation_id", "name"],
-            set_={"value": statement.excluded.value, "updated_at": now},
-        )
-    )
-
-
-def delete_setting(session: Session, installation_id: int, name: str) -> bool:
-    row = session.scalars(
-        select(InstallationSetting).where(
-            InstallationSetting.installation_id == installation_id,
-            InstallationSetting.name == name,
-        )
-    ).one_or_none()
-    if row is None:
-        return False
-    session.delete(row)
-    return True
 
 
 def pending_returns(
